@@ -1,0 +1,39 @@
+"""The FastAPI application: API under /api/v1, tracking later under /v1, console under /console."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+import unico
+from unico.api import observability
+from unico.api.errors import install_error_handlers
+from unico.api.routers import access, catalog, inventory, locations, webhooks
+from unico.console.app import mount_console
+from unico.core.db import Database
+from unico.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the app around one Database; tests pass their own, ``unico serve`` the configured one."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Unico",
+        version=unico.__version__,
+        description="Omnichannel retail hub: one customer, one inventory, one order flow.",
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.resolved_database_url)
+    install_error_handlers(app)
+    observability.install_metrics(app)
+    app.include_router(observability.router)
+    for module in (catalog, locations, inventory, access, webhooks):
+        app.include_router(module.router, prefix="/api/v1")
+    mount_console(app, settings)
+
+    @app.get("/", include_in_schema=False)
+    def _root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    return app
+

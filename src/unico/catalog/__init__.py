@@ -1,0 +1,1 @@
+"""Products, variants (SKU, EAN), categories, brands, attributes and search."""

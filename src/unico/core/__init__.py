@@ -1,0 +1,1 @@
+"""Shared kernel: money, ids, clock, errors, events, database and unit of work."""

@@ -1,0 +1,1 @@
+"""A deterministic, realistic demo retailer: Italian stores, a bilingual catalog, sparse stock."""

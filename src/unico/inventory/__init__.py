@@ -1,0 +1,1 @@
+"""Locations (stores, warehouses), stock per SKU x location, movements, reservations, availability."""
