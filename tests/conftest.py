@@ -29,7 +29,9 @@ from unico.settings import Settings
 
 @pytest.fixture(scope="session")
 def worker_tag(request: pytest.FixtureRequest) -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Names this process's test databases; UNICO_TEST_DB_TAG keeps parallel runs apart."""
+    parts = [os.environ.get("UNICO_TEST_DB_TAG", ""), os.environ.get("PYTEST_XDIST_WORKER", "")]
+    return "_".join(p for p in parts if p) or "main"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +44,9 @@ def database_urls(session_dir: Path, worker_tag: str) -> dict[str, str | None]:
     """One migrated database per backend for this test process."""
     urls: dict[str, str | None] = {"sqlite": migrate(f"sqlite:///{session_dir / 'unico.db'}")}
     admin = postgres_admin_url()
-    urls["postgresql"] = migrate(create_postgres_database(admin, f"unico_test_{worker_tag}")) if admin else None
+    urls["postgresql"] = (
+        migrate(create_postgres_database(admin, f"unico_test_{worker_tag}")) if admin else None
+    )
     return urls
 
 

@@ -84,12 +84,12 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
-def client_for(server: LiveServer, db: Database, role: str = "admin", store: str | None = None) -> httpx.Client:
+def client_for(
+    server: LiveServer, db: Database, role: str = "admin", store: str | None = None
+) -> httpx.Client:
     """An HTTP client holding a fresh API key of ``role``."""
     key = access.create_api_key(db, name=f"test-{role}", role=role, store_code=store)
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {key.secret}"}, timeout=30.0
-    )
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key.secret}"}, timeout=30.0)
 
 
 def migrate(url: str) -> str:

@@ -36,4 +36,3 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         return RedirectResponse("/console/")
 
     return app
-

@@ -1,0 +1,230 @@
+"""Reservations: units held at one location for a cart, an order or an e-reservation.
+
+Reserving is one conditional UPDATE (``reserved = reserved + q WHERE on_hand - reserved -
+safety_stock >= q``): whatever the number of processes, stock is never promised twice. A
+reservation ends once: released, expired by the worker, or fulfilled; each end is a conditional
+UPDATE on its status, so two workers can never give the same units back twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Row
+
+from unico.access.model import Principal
+from unico.catalog.store import variants
+from unico.core import clock
+from unico.core.db import Database
+from unico.core.errors import Conflict, InsufficientStock, NotFound, ValidationFailed
+from unico.core.events import DomainEvent, record_event
+from unico.core.ids import new_id
+from unico.inventory.availability import available_to_promise
+from unico.inventory.model import (
+    Reservation,
+    ReservationRequest,
+    ReservationStatus,
+)
+from unico.inventory.queries import location_by_code, require_variants
+from unico.inventory.store import locations, reservations, stock
+
+
+def _reservation(row: Row[Any], sku: str, location: str) -> Reservation:
+    return Reservation(
+        row.reservation_id,
+        sku,
+        location,
+        row.quantity,
+        row.owner_type,
+        row.owner_id,
+        row.channel,
+        ReservationStatus(row.status),
+        row.expires_at,
+        row.created_at,
+    )
+
+
+def reserve_in(
+    conn: Connection, req: ReservationRequest, principal: Principal, *, default_ttl: int
+) -> Reservation:
+    """Reserve inside the caller's transaction: one conditional update, or ``InsufficientStock``."""
+    if req.quantity <= 0:
+        raise ValidationFailed("quantity must be a positive number of units", field="quantity")
+    if not req.owner_id:
+        raise ValidationFailed("owner_id is required", field="owner_id")
+    ttl = default_ttl if req.ttl_seconds is None else req.ttl_seconds
+    if ttl <= 0:
+        raise ValidationFailed("ttl_seconds must be positive", field="ttl_seconds")
+    vid = require_variants(conn, [req.sku])[req.sku]
+    loc = location_by_code(conn, req.location)
+    principal.require_store(int(loc.id), loc.code)
+    at = clock.now()
+    done = conn.execute(
+        update(stock)
+        .where(
+            stock.c.variant_id == vid,
+            stock.c.location_id == loc.id,
+            stock.c.on_hand - stock.c.reserved - stock.c.safety_stock >= req.quantity,
+        )
+        .values(reserved=stock.c.reserved + req.quantity, updated_at=at)
+    )
+    if done.rowcount != 1:
+        s = conn.execute(
+            select(stock).where(stock.c.variant_id == vid, stock.c.location_id == loc.id)
+        ).first()
+        available = available_to_promise(s.on_hand, s.reserved, s.safety_stock) if s else 0
+        raise InsufficientStock(
+            f"only {available} of {req.sku} available at {loc.code}, {req.quantity} requested",
+            sku=req.sku,
+            location=loc.code,
+            requested=req.quantity,
+            available=available,
+        )
+    reservation_id = new_id("res")
+    expires_at = at + timedelta(seconds=ttl)
+    values = {
+        "reservation_id": reservation_id,
+        "variant_id": vid,
+        "location_id": loc.id,
+        "quantity": req.quantity,
+        "owner_type": req.owner_type.value,
+        "owner_id": req.owner_id,
+        "channel": req.channel,
+        "status": ReservationStatus.ACTIVE.value,
+        "expires_at": expires_at,
+        "created_at": at,
+    }
+    conn.execute(reservations.insert().values(**values))
+    record_event(
+        conn,
+        DomainEvent(
+            "inventory.stock_reserved",
+            "reservation",
+            reservation_id,
+            {
+                "sku": req.sku,
+                "location": loc.code,
+                "quantity": req.quantity,
+                "owner_type": req.owner_type.value,
+                "owner_id": req.owner_id,
+                "expires_at": expires_at.isoformat(),
+            },
+        ),
+    )
+    return Reservation(
+        reservation_id,
+        req.sku,
+        loc.code,
+        req.quantity,
+        req.owner_type,
+        req.owner_id,
+        req.channel,
+        ReservationStatus.ACTIVE,
+        expires_at,
+        at,
+    )
+
+
+def reserve_stock(
+    db: Database, req: ReservationRequest, principal: Principal, *, default_ttl: int = 1800
+) -> Reservation:
+    """Hold ``quantity`` units at one location for a cart, order or e-reservation, until it expires."""
+    with db.write() as conn:
+        return reserve_in(conn, req, principal, default_ttl=default_ttl)
+
+
+def _end_reservation(
+    conn: Connection, reservation_id: str, status: ReservationStatus, reason: str, at: datetime
+) -> bool:
+    """Move an active reservation to ``status`` and give its units back; False if not active."""
+    row = conn.execute(
+        select(reservations.c.variant_id, reservations.c.location_id, reservations.c.quantity).where(
+            reservations.c.reservation_id == reservation_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"unknown reservation '{reservation_id}'", code="inventory.reservation_not_found")
+    ended = conn.execute(
+        update(reservations)
+        .where(
+            reservations.c.reservation_id == reservation_id,
+            reservations.c.status == ReservationStatus.ACTIVE.value,
+        )
+        .values(status=status.value, ended_at=at, end_reason=reason)
+    )
+    if ended.rowcount != 1:
+        return False
+    conn.execute(
+        update(stock)
+        .where(stock.c.variant_id == row.variant_id, stock.c.location_id == row.location_id)
+        .values(reserved=stock.c.reserved - row.quantity, updated_at=at)
+    )
+    record_event(
+        conn,
+        DomainEvent(
+            f"inventory.reservation_{status.value}",
+            "reservation",
+            reservation_id,
+            {"quantity": row.quantity, "reason": reason},
+        ),
+    )
+    return True
+
+
+def get_reservation(db: Database, reservation_id: str) -> Reservation:
+    with db.read() as conn:
+        row = conn.execute(
+            select(reservations, variants.c.sku, locations.c.code.label("location_code"))
+            .select_from(
+                reservations.join(variants, variants.c.id == reservations.c.variant_id).join(
+                    locations, locations.c.id == reservations.c.location_id
+                )
+            )
+            .where(reservations.c.reservation_id == reservation_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"unknown reservation '{reservation_id}'", code="inventory.reservation_not_found")
+    return _reservation(row, row.sku, row.location_code)
+
+
+def release_reservation(
+    db: Database, reservation_id: str, principal: Principal, reason: str = "released"
+) -> Reservation:
+    """Give a reservation's units back to available stock; a second release is a 409."""
+    current = get_reservation(db, reservation_id)
+    with db.write() as conn:
+        loc = location_by_code(conn, current.location)
+        principal.require_store(int(loc.id), loc.code)
+        if not _end_reservation(conn, reservation_id, ReservationStatus.RELEASED, reason, clock.now()):
+            raise Conflict(
+                f"reservation {reservation_id} is {current.status}, not active",
+                code="inventory.reservation_not_active",
+                status=current.status,
+            )
+    return get_reservation(db, reservation_id)
+
+
+def release_expired_reservations(db: Database, *, limit: int = 500) -> int:
+    """Expire every active reservation whose time is up (the worker calls this); returns how many."""
+    at = clock.now()
+    with db.read() as conn:
+        due = (
+            conn.execute(
+                select(reservations.c.reservation_id)
+                .where(
+                    reservations.c.status == ReservationStatus.ACTIVE.value, reservations.c.expires_at <= at
+                )
+                .order_by(reservations.c.expires_at)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+    released = 0
+    for start in range(0, len(due), 100):
+        with db.write() as conn:
+            for reservation_id in due[start : start + 100]:
+                released += _end_reservation(conn, reservation_id, ReservationStatus.EXPIRED, "expired", at)
+    return released
