@@ -93,7 +93,9 @@ def run_worker(
 def demo(
     scale: Annotated[float, typer.Option(help="Catalog size multiplier (1 = 2,000 products).")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same retailer.")] = 7,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if the catalog has products.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if the catalog has products.")
+    ] = False,
 ) -> None:
     """Load the demo retailer: Italian stores, warehouses, a bilingual catalog and stock."""
     from unico.demo.loader import load_demo
@@ -129,7 +131,9 @@ def user_create(
 @key_app.command("create")
 def key_create(
     name: str,
-    role: Annotated[str, typer.Option(help="admin, integration, analyst or store_associate.")] = "integration",
+    role: Annotated[
+        str, typer.Option(help="admin, integration, analyst or store_associate.")
+    ] = "integration",
     store: Annotated[str | None, typer.Option(help="Store code, for a store_associate.")] = None,
 ) -> None:
     """Issue an API key; the secret is printed once."""
@@ -151,3 +155,7 @@ def import_stock(
 
     code = run_stock_import(_db(), file, report_path=report, console=out)
     raise typer.Exit(code=code)
+
+
+if __name__ == "__main__":
+    app()
