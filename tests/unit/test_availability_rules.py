@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from unico.inventory.availability import available_to_promise, network_availability, serving_locations
+from unico.inventory.availability import (
+    available_to_promise,
+    network_availability,
+    serving_locations,
+    serving_rules,
+)
 from unico.inventory.geo import haversine_km
-from unico.inventory.model import Capability, Channel, LocationRef, LocationType, Method, StockLevel
+from unico.inventory.model import Capability, Channel, LocationRef, LocationType, Method
 
 WAREHOUSE = LocationRef(1, "WH-PC", "Piacenza", LocationType.WAREHOUSE, frozenset(), 45.0, 9.6)
 SHIPPING_STORE = LocationRef(
@@ -47,15 +52,22 @@ def test_pickup_needs_the_capability() -> None:
     assert codes(Channel.WEB, Method.RESERVE_IN_STORE) == []
 
 
-def test_network_sum_counts_only_serving_locations() -> None:
-    levels = {
-        "SKU-1": [StockLevel(1, 10, 2, 0), StockLevel(2, 3, 0, 1), StockLevel(3, 7, 0, 0)],
-        "SKU-2": [StockLevel(3, 1, 0, 0)],
-    }
-    result = network_availability(["SKU-1", "SKU-2"], levels, [WAREHOUSE, SHIPPING_STORE])
+def test_network_sum_and_largest_shares_first() -> None:
+    rows = [
+        ("SKU-1", "MI-01", "store", 2),
+        ("SKU-1", "WH-PC", "warehouse", 8),
+        ("SKU-3", "RM-01", "store", 1),
+    ]
+    result = network_availability(["SKU-1", "SKU-2"], rows)
     assert [(r.sku, r.available) for r in result] == [("SKU-1", 10), ("SKU-2", 0)]
     assert [(p.location, p.available) for p in result[0].locations] == [("WH-PC", 8), ("MI-01", 2)]
     assert result[1].locations == ()
+    assert network_availability(["SKU-1"], rows, include_locations=False)[0].locations == ()
+
+
+def test_pairs_not_offered_have_no_rules() -> None:
+    assert serving_rules(Channel.MARKETPLACE, Method.RESERVE_IN_STORE) == ()
+    assert serving_rules(Channel.WEB, Method.CARRY_OUT) == ()
 
 
 def test_milan_to_rome_is_about_477_km() -> None:

@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from unico.core.clock import as_utc
@@ -67,7 +66,8 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": 60, "check_same_thread": False, "isolation_level": None},
-            poolclass=NullPool if ":memory:" not in url else None,
+            pool_size=pool_size,
+            max_overflow=pool_size,
         )
 
         @event.listens_for(engine, "connect")

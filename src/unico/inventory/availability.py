@@ -21,7 +21,6 @@ from unico.inventory.model import (
     LocationType,
     Method,
     SkuAvailability,
-    StockLevel,
 )
 
 
@@ -83,32 +82,31 @@ def serving_locations(
     return [loc for loc in locations if may_serve(loc, pair_rules)]
 
 
+def serving_rules(channel: Channel, method: Method) -> tuple[ServingRule, ...]:
+    """The rules for one channel and method; empty when the channel does not offer the method."""
+    return tuple(DEFAULT_RULES.get((channel, method), ()))
+
+
 def network_availability(
     skus: Sequence[str],
-    levels: Mapping[str, Sequence[StockLevel]],
-    serving: Sequence[LocationRef],
+    rows: Iterable[tuple[str, str, str, int]],
     *,
     include_locations: bool = True,
 ) -> list[SkuAvailability]:
     """Per SKU: the sum of what the serving locations can promise, and each location's share.
 
-    ``levels`` maps a SKU to its stock rows; rows at locations outside ``serving`` are ignored.
-    Locations with nothing to promise are left out of the breakdown.
+    ``rows`` are ``(sku, location code, location type, available)`` for serving locations with
+    something to promise (available > 0). The breakdown lists the largest shares first.
     """
-    by_id = {loc.id: loc for loc in serving}
+    parts: dict[str, list[LocationAvailability]] = {sku: [] for sku in skus}
+    for sku, code, location_type, available in rows:
+        bucket = parts.get(sku)
+        if bucket is not None and available > 0:
+            bucket.append(LocationAvailability(code, LocationType(location_type), available))
     result = []
     for sku in skus:
-        parts = []
-        total = 0
-        for level in levels.get(sku, ()):
-            loc = by_id.get(level.location_id)
-            if loc is None:
-                continue
-            atp = level.available
-            if atp > 0:
-                total += atp
-                if include_locations:
-                    parts.append(LocationAvailability(loc.code, loc.type, atp))
-        parts.sort(key=lambda p: (-p.available, p.location))
-        result.append(SkuAvailability(sku, total, tuple(parts)))
+        shares = parts[sku]
+        shares.sort(key=lambda p: (-p.available, p.location))
+        total = sum(p.available for p in shares)
+        result.append(SkuAvailability(sku, total, tuple(shares) if include_locations else ()))
     return result

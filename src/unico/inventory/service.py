@@ -1,28 +1,25 @@
 """Use cases of stock reads: availability to promise across the network, stock everywhere.
 
-Concurrency: every change of ``stock`` is one conditional UPDATE on the (variant, location) row,
-e.g. reserving is ``reserved = reserved + q WHERE on_hand - reserved - safety_stock >= q``; a
-row that does not satisfy the condition is not touched and the caller gets a 409. Nothing reads a
-quantity, decides in Python and writes it back, so no number of processes can oversell.
+Writes live beside this module: ``ledger`` (movements) and ``reservations``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from unico.catalog.store import variants
 from unico.core.db import Database
 from unico.core.errors import NotFound, ValidationFailed
 from unico.inventory.availability import (
-    DEFAULT_RULES,
+    ServingRule,
     available_to_promise,
     network_availability,
-    serving_locations,
+    serving_rules,
 )
 from unico.inventory.model import (
     Channel,
@@ -31,7 +28,7 @@ from unico.inventory.model import (
     StockLevel,
     StockRow,
 )
-from unico.inventory.queries import load_network, location_by_code, require_variants
+from unico.inventory.queries import location_by_code, require_variants
 from unico.inventory.store import locations, stock
 
 MAX_BASKET = 1000
@@ -52,52 +49,65 @@ def check_availability(
     """What the network can promise for each SKU, for one channel and fulfilment method.
 
     Up to 1,000 SKUs per call. ``location_codes`` narrows the answer (e.g. one pickup store).
+    One query does the work: the channel's serving rules become its WHERE clause, and only
+    locations with something to promise come back.
     """
     if not skus:
         raise ValidationFailed("give at least one SKU", field="skus")
     if len(skus) > MAX_BASKET:
         raise ValidationFailed(f"at most {MAX_BASKET} SKUs per call", field="skus")
-    if (channel, method) not in DEFAULT_RULES:
+    rules = serving_rules(channel, method)
+    if not rules:
         raise ValidationFailed(f"channel {channel} does not offer {method}", field="method")
+    wanted = list(dict.fromkeys(skus))
     with db.read() as conn:
-        ids = require_variants(conn, skus)
-        network = load_network(conn)
+        require_variants(conn, wanted)
         if location_codes:
-            known = {loc.code for loc in network}
-            unknown = [c for c in location_codes if c not in known]
-            if unknown:
-                raise NotFound(
-                    f"unknown location '{unknown[0]}'",
-                    code="inventory.location_not_found",
-                    location=unknown[0],
-                )
-            network = [loc for loc in network if loc.code in set(location_codes)]
-        serving = serving_locations(network, channel, method)
-        levels = _levels(conn, ids, [loc.id for loc in serving])
-    return network_availability(
-        list(dict.fromkeys(skus)), levels, serving, include_locations=include_locations
+            _require_locations(conn, location_codes)
+        rows = _serving_stock(conn, wanted, rules, location_codes)
+    return network_availability(wanted, rows, include_locations=include_locations)
+
+
+def _serving_clause(rules: Sequence[ServingRule]) -> ColumnElement[bool]:
+    return or_(
+        *(
+            and_(locations.c.type == rule.location_type.value, locations.c[rule.capability.value].is_(True))
+            if rule.capability
+            else locations.c.type == rule.location_type.value
+            for rule in rules
+        )
     )
 
 
-def _levels(
-    conn: Connection, ids: dict[str, int], location_ids: Sequence[int]
-) -> dict[str, list[StockLevel]]:
-    """Stock rows with something to promise, for the given variants and locations."""
-    if not location_ids:
-        return {}
-    by_variant = {v: s for s, v in ids.items()}
-    levels: dict[str, list[StockLevel]] = defaultdict(list)
-    wanted_locations = set(location_ids)
-    query = select(
-        stock.c.variant_id, stock.c.location_id, stock.c.on_hand, stock.c.reserved, stock.c.safety_stock
-    ).where(
-        stock.c.variant_id.in_(list(ids.values())),
-        stock.c.on_hand - stock.c.reserved - stock.c.safety_stock > 0,
+def _serving_stock(
+    conn: Connection, skus: list[str], rules: Sequence[ServingRule], location_codes: Sequence[str]
+) -> list[tuple[str, str, str, int]]:
+    atp = stock.c.on_hand - stock.c.reserved - stock.c.safety_stock
+    query = (
+        select(variants.c.sku, locations.c.code, locations.c.type, atp)
+        .select_from(
+            variants.join(stock, stock.c.variant_id == variants.c.id).join(
+                locations, locations.c.id == stock.c.location_id
+            )
+        )
+        .where(atp > 0, locations.c.status == "active", _serving_clause(rules))
     )
-    for variant_id, location_id, on_hand, reserved, safety in conn.execute(query):
-        if location_id in wanted_locations:
-            levels[by_variant[variant_id]].append(StockLevel(location_id, on_hand, reserved, safety))
-    return levels
+    if location_codes:
+        query = query.where(locations.c.code.in_(list(location_codes)))
+    rows: list[tuple[str, str, str, int]] = []
+    for start in range(0, len(skus), 900):
+        chunk = query.where(variants.c.sku.in_(skus[start : start + 900]))
+        rows.extend(conn.execute(chunk).tuples().all())
+    return rows
+
+
+def _require_locations(conn: Connection, codes: Sequence[str]) -> None:
+    known = set(conn.execute(select(locations.c.code).where(locations.c.code.in_(list(codes)))).scalars())
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise NotFound(
+            f"unknown location '{unknown[0]}'", code="inventory.location_not_found", location=unknown[0]
+        )
 
 
 def stock_everywhere(db: Database, skus: Sequence[str]) -> dict[str, list[StockRow]]:
