@@ -3,16 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from unico.core.schema import include_object
 from unico.core.tables import metadata
 
 config = context.config
-
-# Created by hand in the migrations (search indexes per backend), invisible to the metadata.
-_OUTSIDE_METADATA = {"product_fts", "search_vector", "ix_products_search_vector"}
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    return not (name in _OUTSIDE_METADATA or (name or "").startswith("product_fts_"))
 
 
 def run_migrations_online() -> None:

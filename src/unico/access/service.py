@@ -42,7 +42,9 @@ def _store_for_role(conn: Connection, role: Role, store_code: str | None) -> tup
             select(locations.c.id, locations.c.type).where(locations.c.code == store_code)
         ).first()
         if row is None:
-            raise NotFound(f"unknown store '{store_code}'", code="inventory.location_not_found", store=store_code)
+            raise NotFound(
+                f"unknown store '{store_code}'", code="inventory.location_not_found", store=store_code
+            )
         if row.type != "store":
             raise ValidationFailed(f"'{store_code}' is a warehouse, not a store", field="store")
         return int(row.id), store_code
@@ -93,8 +95,10 @@ def authenticate_api_key(db: Database, secret: str) -> Principal:
             .select_from(api_keys.outerjoin(locations, locations.c.id == api_keys.c.store_id))
             .where(api_keys.c.key_id == parts[1])
         ).first()
-    if row is None or row.revoked_at is not None or not secrets.compare_digest(
-        row.secret_hash, _sha256(secret)
+    if (
+        row is None
+        or row.revoked_at is not None
+        or not secrets.compare_digest(row.secret_hash, _sha256(secret))
     ):
         raise Unauthenticated("unknown or revoked API key", code="auth.invalid_key")
     return Principal(
@@ -164,7 +168,10 @@ def open_session(db: Database, *, email: str, password: str, hours: int) -> tupl
     with db.write() as conn:
         conn.execute(
             sessions.insert().values(
-                token_hash=_sha256(token), user_id=row.id, created_at=at, expires_at=at + timedelta(hours=hours)
+                token_hash=_sha256(token),
+                user_id=row.id,
+                created_at=at,
+                expires_at=at + timedelta(hours=hours),
             )
         )
     return token, principal_for_session(db, token)

@@ -9,6 +9,14 @@ from alembic.config import Config
 
 import unico
 
+# Created by hand in the migrations (search indexes per backend), invisible to the metadata.
+OUTSIDE_METADATA = frozenset({"product_fts", "search_vector", "ix_products_search_vector"})
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic filter: compare everything but the hand-made search objects."""
+    return not (name in OUTSIDE_METADATA or (name or "").startswith("product_fts_"))
+
 
 def migrations_dir() -> Path:
     """The Alembic scripts: packaged in a wheel, or ``migrations/`` beside ``src/`` in a checkout."""

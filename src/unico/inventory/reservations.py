@@ -57,37 +57,29 @@ def reserve_in(
     ttl = default_ttl if req.ttl_seconds is None else req.ttl_seconds
     if ttl <= 0:
         raise ValidationFailed("ttl_seconds must be positive", field="ttl_seconds")
-    vid = require_variants(conn, [req.sku])[req.sku]
-    loc = location_by_code(conn, req.location)
-    principal.require_store(int(loc.id), loc.code)
     at = clock.now()
+    # The hot path is one statement: resolve the SKU and location inside the conditional update.
     done = conn.execute(
         update(stock)
         .where(
-            stock.c.variant_id == vid,
-            stock.c.location_id == loc.id,
+            stock.c.variant_id == select(variants.c.id).where(variants.c.sku == req.sku).scalar_subquery(),
+            stock.c.location_id
+            == select(locations.c.id).where(locations.c.code == req.location).scalar_subquery(),
             stock.c.on_hand - stock.c.reserved - stock.c.safety_stock >= req.quantity,
         )
         .values(reserved=stock.c.reserved + req.quantity, updated_at=at)
-    )
-    if done.rowcount != 1:
-        s = conn.execute(
-            select(stock).where(stock.c.variant_id == vid, stock.c.location_id == loc.id)
-        ).first()
-        available = available_to_promise(s.on_hand, s.reserved, s.safety_stock) if s else 0
-        raise InsufficientStock(
-            f"only {available} of {req.sku} available at {loc.code}, {req.quantity} requested",
-            sku=req.sku,
-            location=loc.code,
-            requested=req.quantity,
-            available=available,
-        )
+        .returning(stock.c.variant_id, stock.c.location_id)
+    ).first()
+    if done is None:
+        raise _why_not_reserved(conn, req)
+    vid, location_id = int(done.variant_id), int(done.location_id)
+    principal.require_store(location_id, req.location)  # raising rolls the update back
     reservation_id = new_id("res")
     expires_at = at + timedelta(seconds=ttl)
     values = {
         "reservation_id": reservation_id,
         "variant_id": vid,
-        "location_id": loc.id,
+        "location_id": location_id,
         "quantity": req.quantity,
         "owner_type": req.owner_type.value,
         "owner_id": req.owner_id,
@@ -105,7 +97,7 @@ def reserve_in(
             reservation_id,
             {
                 "sku": req.sku,
-                "location": loc.code,
+                "location": req.location,
                 "quantity": req.quantity,
                 "owner_type": req.owner_type.value,
                 "owner_id": req.owner_id,
@@ -116,7 +108,7 @@ def reserve_in(
     return Reservation(
         reservation_id,
         req.sku,
-        loc.code,
+        req.location,
         req.quantity,
         req.owner_type,
         req.owner_id,
@@ -124,6 +116,21 @@ def reserve_in(
         ReservationStatus.ACTIVE,
         expires_at,
         at,
+    )
+
+
+def _why_not_reserved(conn: Connection, req: ReservationRequest) -> NotFound | InsufficientStock:
+    """After a refused reservation: the unknown SKU or location, or what is available."""
+    vid = require_variants(conn, [req.sku])[req.sku]
+    loc = location_by_code(conn, req.location)
+    s = conn.execute(select(stock).where(stock.c.variant_id == vid, stock.c.location_id == loc.id)).first()
+    available = available_to_promise(s.on_hand, s.reserved, s.safety_stock) if s else 0
+    return InsufficientStock(
+        f"only {available} of {req.sku} available at {loc.code}, {req.quantity} requested",
+        sku=req.sku,
+        location=loc.code,
+        requested=req.quantity,
+        available=available,
     )
 
 

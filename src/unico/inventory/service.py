@@ -97,7 +97,7 @@ def _serving_stock(
     rows: list[tuple[str, str, str, int]] = []
     for start in range(0, len(skus), 900):
         chunk = query.where(variants.c.sku.in_(skus[start : start + 900]))
-        rows.extend(conn.execute(chunk).tuples().all())
+        rows.extend(conn.execute(chunk).all())
     return rows
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from unico.core.db import BigId, UTCDateTime, metadata
@@ -97,6 +98,18 @@ stock = Table(
     CheckConstraint("reserved >= 0", name="reserved"),
     CheckConstraint("safety_stock >= 0", name="safety_stock"),
     Index("ix_stock_location", "location_id"),
+    # Availability reads only rows with something to promise; this index holds just those and
+    # covers the quantities, so a basket never touches the table.
+    Index(
+        "ix_stock_promisable",
+        "variant_id",
+        "location_id",
+        "on_hand",
+        "reserved",
+        "safety_stock",
+        sqlite_where=text("on_hand - reserved - safety_stock > 0"),
+        postgresql_where=text("on_hand - reserved - safety_stock > 0"),
+    ),
 )
 
 stock_movements = Table(
