@@ -12,6 +12,7 @@ from unico.access import service as access
 from unico.core.db import Database
 from unico.core.errors import UnicoError
 from unico.core.logs import configure_logging
+from unico.core.process import freeze_startup_heap
 from unico.core.schema import upgrade_database
 from unico.settings import get_settings
 
@@ -82,6 +83,7 @@ def run_worker(
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     worker = Worker(_db(), settings)
+    freeze_startup_heap()
     if once:
         report = worker.run_once()
         out.print(report)

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from unico.api.app import create_app
+from unico.core.process import freeze_startup_heap
 from unico.worker import Worker
 
 log = logging.getLogger("unico.server")
@@ -31,6 +32,7 @@ def create_served_app() -> FastAPI:
     app = create_app()
     if os.environ.get(EMBEDDED_WORKER_ENV, "1") == "1":
         _run_worker_alongside(app)
+    freeze_startup_heap()
     return app
 
 

@@ -52,17 +52,18 @@ def test_pickup_needs_the_capability() -> None:
     assert codes(Channel.WEB, Method.RESERVE_IN_STORE) == []
 
 
-def test_network_sum_and_largest_shares_first() -> None:
-    rows = [
-        ("SKU-1", "MI-01", "store", 2),
-        ("SKU-1", "WH-PC", "warehouse", 8),
-        ("SKU-3", "RM-01", "store", 1),
-    ]
-    result = network_availability(["SKU-1", "SKU-2"], rows)
+def test_network_sum_counts_only_serving_locations() -> None:
+    serving = {1: ("WH-PC", LocationType.WAREHOUSE), 2: ("MI-01", LocationType.STORE)}
+    rows = [(11, 1, 8), (11, 3, 5), (11, 2, 2), (13, 2, 1)]  # location 3 does not serve; 13 not asked
+    result = network_availability({"SKU-1": 11, "SKU-2": 12}, rows, serving)
     assert [(r.sku, r.available) for r in result] == [("SKU-1", 10), ("SKU-2", 0)]
-    assert [(p.location, p.available) for p in result[0].locations] == [("WH-PC", 8), ("MI-01", 2)]
+    assert [(p.location, p.type, p.available) for p in result[0].locations] == [
+        ("WH-PC", LocationType.WAREHOUSE, 8),
+        ("MI-01", LocationType.STORE, 2),
+    ]
     assert result[1].locations == ()
-    assert network_availability(["SKU-1"], rows, include_locations=False)[0].locations == ()
+    totals_only = network_availability({"SKU-1": 11}, rows, serving, include_locations=False)
+    assert (totals_only[0].available, totals_only[0].locations) == (10, ())
 
 
 def test_pairs_not_offered_have_no_rules() -> None:

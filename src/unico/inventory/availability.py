@@ -88,25 +88,27 @@ def serving_rules(channel: Channel, method: Method) -> tuple[ServingRule, ...]:
 
 
 def network_availability(
-    skus: Sequence[str],
-    rows: Iterable[tuple[str, str, str, int]],
+    skus: Mapping[str, int],
+    rows: Iterable[tuple[int, int, int]],
+    serving: Mapping[int, tuple[str, LocationType]],
     *,
     include_locations: bool = True,
 ) -> list[SkuAvailability]:
     """Per SKU: the sum of what the serving locations can promise, and each location's share.
 
-    ``rows`` are ``(sku, location code, location type, available)`` for serving locations with
-    something to promise (available > 0). The breakdown lists the largest shares first.
+    ``skus`` maps each SKU, in answer order, to its variant id. ``rows`` are ``(variant id,
+    location id, available)`` in the order the breakdown should list them (largest first);
+    ``serving`` maps each location that may serve to its code and type. Rows at other
+    locations, or with nothing to promise, are ignored.
     """
-    parts: dict[str, list[LocationAvailability]] = {sku: [] for sku in skus}
-    for sku, code, location_type, available in rows:
-        bucket = parts.get(sku)
-        if bucket is not None and available > 0:
-            bucket.append(LocationAvailability(code, LocationType(location_type), available))
-    result = []
-    for sku in skus:
-        shares = parts[sku]
-        shares.sort(key=lambda p: (-p.available, p.location))
-        total = sum(p.available for p in shares)
-        result.append(SkuAvailability(sku, total, tuple(shares) if include_locations else ()))
-    return result
+    shares: dict[int, list[LocationAvailability]] = {vid: [] for vid in skus.values()}
+    totals = dict.fromkeys(shares, 0)
+    for variant_id, location_id, available in rows:
+        where = serving.get(location_id)
+        bucket = shares.get(variant_id)
+        if where is None or bucket is None or available <= 0:
+            continue
+        totals[variant_id] += available
+        if include_locations:
+            bucket.append(LocationAvailability(where[0], where[1], available))
+    return [SkuAvailability(sku, totals[vid], tuple(shares[vid])) for sku, vid in skus.items()]

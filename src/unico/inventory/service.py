@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
 from unico.catalog.store import variants
 from unico.core.db import Database
@@ -23,6 +22,7 @@ from unico.inventory.availability import (
 )
 from unico.inventory.model import (
     Channel,
+    LocationType,
     Method,
     SkuAvailability,
     StockLevel,
@@ -61,15 +61,23 @@ def check_availability(
         raise ValidationFailed(f"channel {channel} does not offer {method}", field="method")
     wanted = list(dict.fromkeys(skus))
     with db.read() as conn:
-        require_variants(conn, wanted)
+        ids = require_variants(conn, wanted)
         if location_codes:
             _require_locations(conn, location_codes)
-        rows = _serving_stock(conn, wanted, rules, location_codes)
-    return network_availability(wanted, rows, include_locations=include_locations)
+        serving = _serving_locations(conn, rules, location_codes)
+        rows = _promisable(conn, list(ids.values()), list(serving))
+    ordered = {sku: ids[sku] for sku in wanted}
+    return network_availability(ordered, rows, serving, include_locations=include_locations)
 
 
-def _serving_clause(rules: Sequence[ServingRule]) -> ColumnElement[bool]:
-    return or_(
+_TYPES = {t.value: t for t in LocationType}
+
+
+def _serving_locations(
+    conn: Connection, rules: Sequence[ServingRule], location_codes: Sequence[str]
+) -> dict[int, tuple[str, LocationType]]:
+    """Id -> (code, type) of the active locations the rules allow (the channel's rules as SQL)."""
+    clause = or_(
         *(
             and_(locations.c.type == rule.location_type.value, locations.c[rule.capability.value].is_(True))
             if rule.capability
@@ -77,26 +85,30 @@ def _serving_clause(rules: Sequence[ServingRule]) -> ColumnElement[bool]:
             for rule in rules
         )
     )
-
-
-def _serving_stock(
-    conn: Connection, skus: list[str], rules: Sequence[ServingRule], location_codes: Sequence[str]
-) -> list[tuple[str, str, str, int]]:
-    atp = stock.c.on_hand - stock.c.reserved - stock.c.safety_stock
-    query = (
-        select(variants.c.sku, locations.c.code, locations.c.type, atp)
-        .select_from(
-            variants.join(stock, stock.c.variant_id == variants.c.id).join(
-                locations, locations.c.id == stock.c.location_id
-            )
-        )
-        .where(atp > 0, locations.c.status == "active", _serving_clause(rules))
+    query = select(locations.c.id, locations.c.code, locations.c.type).where(
+        locations.c.status == "active", clause
     )
     if location_codes:
         query = query.where(locations.c.code.in_(list(location_codes)))
-    rows: list[tuple[str, str, str, int]] = []
-    for start in range(0, len(skus), 900):
-        chunk = query.where(variants.c.sku.in_(skus[start : start + 900]))
+    return {int(i): (code, _TYPES[kind]) for i, code, kind in conn.execute(query)}
+
+
+def _promisable(
+    conn: Connection, variant_ids: list[int], location_ids: list[int]
+) -> list[tuple[int, int, int]]:
+    """(variant id, location id, available) for rows with something to promise, largest first
+    per variant: integers only, read from the partial covering index ``ix_stock_promisable``."""
+    if not location_ids:
+        return []
+    atp = stock.c.on_hand - stock.c.reserved - stock.c.safety_stock
+    query = (
+        select(stock.c.variant_id, stock.c.location_id, atp)
+        .where(atp > 0, stock.c.location_id.in_(location_ids))
+        .order_by(stock.c.variant_id, atp.desc(), stock.c.location_id)
+    )
+    rows: list[tuple[int, int, int]] = []
+    for start in range(0, len(variant_ids), 900):
+        chunk = query.where(stock.c.variant_id.in_(variant_ids[start : start + 900]))
         rows.extend(conn.execute(chunk).all())
     return rows
 

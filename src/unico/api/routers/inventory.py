@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from unico.access.model import Permission
@@ -58,26 +59,30 @@ class AvailabilityOut(BaseModel):
     items: list[SkuAvailabilityOut]
 
 
-def _availability_out(channel: Channel, method: Method, items: list[SkuAvailability]) -> AvailabilityOut:
-    return AvailabilityOut(
-        channel=channel,
-        method=method,
-        items=[
-            SkuAvailabilityOut(
-                sku=i.sku,
-                available=i.available,
-                locations=[
-                    LocationShare(location=p.location, type=p.type, available=p.available)
-                    for p in i.locations
-                ],
-            )
-            for i in items
-        ],
+def _availability_response(channel: Channel, method: Method, items: list[SkuAvailability]) -> JSONResponse:
+    """The body built directly: a 1,000-SKU answer has tens of thousands of location shares, too
+    many to validate model by model on every call (the shape is ``AvailabilityOut``)."""
+    return JSONResponse(
+        {
+            "channel": channel.value,
+            "method": method.value,
+            "items": [
+                {
+                    "sku": i.sku,
+                    "available": i.available,
+                    "locations": [
+                        {"location": p.location, "type": p.type.value, "available": p.available}
+                        for p in i.locations
+                    ],
+                }
+                for i in items
+            ],
+        }
     )
 
 
 @router.post("/availability", response_model=AvailabilityOut)
-def post_availability(body: AvailabilityIn, db: DbDep, principal: PrincipalDep) -> AvailabilityOut:
+def post_availability(body: AvailabilityIn, db: DbDep, principal: PrincipalDep) -> JSONResponse:
     """Network availability to promise for up to 1,000 SKUs, for one channel and method."""
     principal.require(Permission.INVENTORY_READ)
     items = service.check_availability(
@@ -88,7 +93,7 @@ def post_availability(body: AvailabilityIn, db: DbDep, principal: PrincipalDep) 
         location_codes=body.locations,
         include_locations=body.include_locations,
     )
-    return _availability_out(body.channel, body.method, items)
+    return _availability_response(body.channel, body.method, items)
 
 
 @router.get("/availability", response_model=AvailabilityOut)
@@ -99,10 +104,10 @@ def get_availability(
     channel: Channel = Channel.WEB,
     method: Method = Method.HOME_DELIVERY,
     location: Annotated[list[str] | None, Query()] = None,
-) -> AvailabilityOut:
+) -> JSONResponse:
     principal.require(Permission.INVENTORY_READ)
     items = service.check_availability(db, sku, channel=channel, method=method, location_codes=location or [])
-    return _availability_out(channel, method, items)
+    return _availability_response(channel, method, items)
 
 
 # --- stock levels -----------------------------------------------------------------------------
