@@ -49,3 +49,13 @@ def test_analyst_may_not_issue_keys(admin: httpx.Client) -> None:
     assert refused.json()["error"]["code"] == "auth.forbidden"
     admin.delete(f"/api/v1/api-keys/{issued.json()['key_id']}")
     assert analyst.post("/api/v1/api-keys", json={"name": "y", "role": "admin"}).status_code == 401
+
+
+def test_a_body_that_is_not_json_says_what_to_send(admin: httpx.Client) -> None:
+    response = admin.post(
+        "/api/v1/api-keys", content=b"name=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "body: the body must be a JSON object, sent with Content-Type: application/json"
+    )

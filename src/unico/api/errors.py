@@ -35,6 +35,12 @@ def install_error_handlers(app: FastAPI) -> None:
         for err in exc.errors():
             field = _field_path(tuple(err.get("loc", ())))
             problems.append({"field": field, "message": err.get("msg", ""), "type": err.get("type", "")})
+        for problem in problems:
+            if problem["field"] in ("", "body") and problem["type"] == "model_attributes_type":
+                problem["field"] = "body"
+                problem["message"] = (
+                    "the body must be a JSON object, sent with Content-Type: application/json"
+                )
         first = problems[0] if problems else {"field": "", "message": "invalid request"}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
         return JSONResponse(
