@@ -54,15 +54,20 @@ def test_pickup_needs_the_capability() -> None:
 
 def test_network_sum_counts_only_serving_locations() -> None:
     serving = {1: ("WH-PC", LocationType.WAREHOUSE), 2: ("MI-01", LocationType.STORE)}
-    rows = [(11, 1, 8), (11, 3, 5), (11, 2, 2), (13, 2, 1)]  # location 3 does not serve; 13 not asked
-    result = network_availability({"SKU-1": 11, "SKU-2": 12}, rows, serving)
+    rows = [
+        ("SKU-1", 1, 8),
+        ("SKU-1", 3, 5),
+        ("SKU-1", 2, 2),
+        ("SKU-3", 2, 1),
+    ]  # 3 does not serve; SKU-3 not asked
+    result = network_availability(["SKU-1", "SKU-2"], rows, serving)
     assert [(r.sku, r.available) for r in result] == [("SKU-1", 10), ("SKU-2", 0)]
     assert [(p.location, p.type, p.available) for p in result[0].locations] == [
         ("WH-PC", LocationType.WAREHOUSE, 8),
         ("MI-01", LocationType.STORE, 2),
     ]
     assert result[1].locations == ()
-    totals_only = network_availability({"SKU-1": 11}, rows, serving, include_locations=False)
+    totals_only = network_availability(["SKU-1"], rows, serving, include_locations=False)
     assert (totals_only[0].available, totals_only[0].locations) == (10, ())
 
 

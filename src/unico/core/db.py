@@ -11,13 +11,24 @@ that two processes never both read-then-upgrade and deadlock: the second one wai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -85,7 +96,18 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per unit of work on the hot paths; connections are
+    # recycled instead, and a connection lost mid-request surfaces as an error to retry.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+
+
+def among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``. On PostgreSQL one array parameter (``= ANY(:values)``), so the
+    statement text is the same whatever the number of values and psycopg can prepare it; on
+    SQLite an expanding IN."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 class Database:

@@ -88,27 +88,26 @@ def serving_rules(channel: Channel, method: Method) -> tuple[ServingRule, ...]:
 
 
 def network_availability(
-    skus: Mapping[str, int],
-    rows: Iterable[tuple[int, int, int]],
+    skus: Sequence[str],
+    rows: Iterable[tuple[str, int, int]],
     serving: Mapping[int, tuple[str, LocationType]],
     *,
     include_locations: bool = True,
 ) -> list[SkuAvailability]:
     """Per SKU: the sum of what the serving locations can promise, and each location's share.
 
-    ``skus`` maps each SKU, in answer order, to its variant id. ``rows`` are ``(variant id,
-    location id, available)`` in the order the breakdown should list them (largest first);
-    ``serving`` maps each location that may serve to its code and type. Rows at other
-    locations, or with nothing to promise, are ignored.
+    ``rows`` are ``(sku, location id, available)`` in the order the breakdown should list them
+    (largest first); ``serving`` maps each location that may serve to its code and type. Rows
+    at other locations, for SKUs not asked, or with nothing to promise are ignored.
     """
-    shares: dict[int, list[LocationAvailability]] = {vid: [] for vid in skus.values()}
-    totals = dict.fromkeys(shares, 0)
-    for variant_id, location_id, available in rows:
+    shares: dict[str, list[LocationAvailability]] = {sku: [] for sku in skus}
+    totals = dict.fromkeys(skus, 0)
+    for sku, location_id, available in rows:
         where = serving.get(location_id)
-        bucket = shares.get(variant_id)
+        bucket = shares.get(sku)
         if where is None or bucket is None or available <= 0:
             continue
-        totals[variant_id] += available
+        totals[sku] += available
         if include_locations:
             bucket.append(LocationAvailability(where[0], where[1], available))
-    return [SkuAvailability(sku, totals[vid], tuple(shares[vid])) for sku, vid in skus.items()]
+    return [SkuAvailability(sku, totals[sku], tuple(shares[sku])) for sku in skus]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class LocationType(StrEnum):
@@ -105,8 +106,10 @@ class StockRow:
         return max(self.on_hand - self.reserved - self.safety_stock, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class LocationAvailability:
+class LocationAvailability(NamedTuple):
+    """One location's share of a SKU's availability (a tuple: availability answers hold
+    tens of thousands of them, and tuples are the cheapest immutable values to build)."""
+
     location: str
     type: LocationType
     available: int

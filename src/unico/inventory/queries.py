@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
 
 from unico.catalog.store import variants
+from unico.core.db import among
 from unico.core.errors import NotFound
 from unico.inventory.model import Capability, LocationRef, LocationType
 from unico.inventory.store import locations
@@ -40,13 +41,13 @@ def location_by_code(conn: Connection, code: str) -> Row[Any]:
 
 
 def variant_ids(conn: Connection, skus: Iterable[str]) -> dict[str, int]:
-    """SKU -> variant id for the SKUs that exist (chunked to stay under bind-parameter limits)."""
+    """SKU -> variant id for the SKUs that exist (chunked to stay under SQLite's parameter limit)."""
     wanted = list(dict.fromkeys(skus))
     found: dict[str, int] = {}
     for start in range(0, len(wanted), 900):
         chunk = wanted[start : start + 900]
-        for sku, vid in conn.execute(select(variants.c.sku, variants.c.id).where(variants.c.sku.in_(chunk))):
-            found[sku] = int(vid)
+        query = select(variants.c.sku, variants.c.id).where(among(conn, variants.c.sku, chunk))
+        found.update(conn.execute(query).all())
     return found
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from unico.catalog.store import variants
-from unico.core.db import Database
+from unico.core.db import Database, among
 from unico.core.errors import NotFound, ValidationFailed
 from unico.inventory.availability import (
     ServingRule,
@@ -61,13 +61,15 @@ def check_availability(
         raise ValidationFailed(f"channel {channel} does not offer {method}", field="method")
     wanted = list(dict.fromkeys(skus))
     with db.read() as conn:
-        ids = require_variants(conn, wanted)
         if location_codes:
             _require_locations(conn, location_codes)
         serving = _serving_locations(conn, rules, location_codes)
-        rows = _promisable(conn, list(ids.values()), list(serving))
-    ordered = {sku: ids[sku] for sku in wanted}
-    return network_availability(ordered, rows, serving, include_locations=include_locations)
+        rows = _promisable(conn, wanted, list(serving))
+        found = {sku for sku, _loc, _atp in rows}
+        missing = [sku for sku in wanted if sku not in found]
+        if missing:  # nothing to promise, or unknown: only these need looking up (404 if unknown)
+            require_variants(conn, missing)
+    return network_availability(wanted, rows, serving, include_locations=include_locations)
 
 
 _TYPES = {t.value: t for t in LocationType}
@@ -93,22 +95,21 @@ def _serving_locations(
     return {int(i): (code, _TYPES[kind]) for i, code, kind in conn.execute(query)}
 
 
-def _promisable(
-    conn: Connection, variant_ids: list[int], location_ids: list[int]
-) -> list[tuple[int, int, int]]:
-    """(variant id, location id, available) for rows with something to promise, largest first
-    per variant: integers only, read from the partial covering index ``ix_stock_promisable``."""
+def _promisable(conn: Connection, skus: list[str], location_ids: list[int]) -> list[tuple[str, int, int]]:
+    """(SKU, location id, available) for rows with something to promise, largest first, read
+    from the partial covering index ``ix_stock_promisable``."""
     if not location_ids:
         return []
     atp = stock.c.on_hand - stock.c.reserved - stock.c.safety_stock
     query = (
-        select(stock.c.variant_id, stock.c.location_id, atp)
-        .where(atp > 0, stock.c.location_id.in_(location_ids))
-        .order_by(stock.c.variant_id, atp.desc(), stock.c.location_id)
+        select(variants.c.sku, stock.c.location_id, atp)
+        .select_from(variants.join(stock, stock.c.variant_id == variants.c.id))
+        .where(atp > 0, among(conn, stock.c.location_id, location_ids))
+        .order_by(atp.desc(), stock.c.location_id)
     )
-    rows: list[tuple[int, int, int]] = []
-    for start in range(0, len(variant_ids), 900):
-        chunk = query.where(stock.c.variant_id.in_(variant_ids[start : start + 900]))
+    rows: list[tuple[str, int, int]] = []
+    for start in range(0, len(skus), 900):
+        chunk = query.where(among(conn, variants.c.sku, skus[start : start + 900]))
         rows.extend(conn.execute(chunk).all())
     return rows
 

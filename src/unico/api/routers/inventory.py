@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from unico.access.model import Permission
@@ -59,30 +59,29 @@ class AvailabilityOut(BaseModel):
     items: list[SkuAvailabilityOut]
 
 
-def _availability_response(channel: Channel, method: Method, items: list[SkuAvailability]) -> JSONResponse:
+def _availability_response(channel: Channel, method: Method, items: list[SkuAvailability]) -> Response:
     """The body built directly: a 1,000-SKU answer has tens of thousands of location shares, too
     many to validate model by model on every call (the shape is ``AvailabilityOut``)."""
-    return JSONResponse(
-        {
-            "channel": channel.value,
-            "method": method.value,
-            "items": [
-                {
-                    "sku": i.sku,
-                    "available": i.available,
-                    "locations": [
-                        {"location": p.location, "type": p.type.value, "available": p.available}
-                        for p in i.locations
-                    ],
-                }
-                for i in items
-            ],
-        }
-    )
+    body = {
+        "channel": channel.value,
+        "method": method.value,
+        "items": [
+            {
+                "sku": i.sku,
+                "available": i.available,
+                "locations": [
+                    {"location": p.location, "type": p.type.value, "available": p.available}
+                    for p in i.locations
+                ],
+            }
+            for i in items
+        ],
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.post("/availability", response_model=AvailabilityOut)
-def post_availability(body: AvailabilityIn, db: DbDep, principal: PrincipalDep) -> JSONResponse:
+def post_availability(body: AvailabilityIn, db: DbDep, principal: PrincipalDep) -> Response:
     """Network availability to promise for up to 1,000 SKUs, for one channel and method."""
     principal.require(Permission.INVENTORY_READ)
     items = service.check_availability(
@@ -104,7 +103,7 @@ def get_availability(
     channel: Channel = Channel.WEB,
     method: Method = Method.HOME_DELIVERY,
     location: Annotated[list[str] | None, Query()] = None,
-) -> JSONResponse:
+) -> Response:
     principal.require(Permission.INVENTORY_READ)
     items = service.check_availability(db, sku, channel=channel, method=method, location_codes=location or [])
     return _availability_response(channel, method, items)
