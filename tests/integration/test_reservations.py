@@ -15,6 +15,7 @@ from unico.access.model import SYSTEM
 from unico.core import clock
 from unico.core.db import Database
 from unico.core.errors import Conflict, InsufficientStock
+from unico.core.events import outbox_events
 from unico.inventory import ledger, reservations, service
 from unico.inventory.model import (
     MovementKind,
@@ -47,6 +48,35 @@ def test_reserving_respects_safety_stock_and_reports_what_is_available(shop: Dat
     assert refused.value.details == {"sku": "SKU-A", "location": "MI-01", "requested": 2, "available": 1}
     level = service.stock_level(shop, "SKU-A", "MI-01")
     assert (level.on_hand, level.reserved, level.safety_stock, level.available) == (5, 3, 1, 1)
+
+
+def test_a_reservation_is_a_row_and_an_outbox_event(shop: Database) -> None:
+    """PostgreSQL makes standalone reservations in one statement; both paths write the same."""
+    frozen = clock.FrozenClock(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    clock.set_clock(frozen)
+    made = reservations.reserve_stock(shop, request(2, "cart-9", ttl=600), SYSTEM)
+    assert reservations.get_reservation(shop, made.reservation_id) == made
+    assert made.expires_at == datetime(2026, 11, 20, 10, 10, tzinfo=UTC)
+    with shop.read() as conn:
+        event = conn.execute(
+            select(outbox_events.c.aggregate_id, outbox_events.c.payload, outbox_events.c.occurred_at).where(
+                outbox_events.c.type == "inventory.stock_reserved"
+            )
+        ).one()
+    assert tuple(event) == (
+        made.reservation_id,
+        {
+            "sku": "SKU-A",
+            "location": "MI-01",
+            "quantity": 2,
+            "owner_type": "cart",
+            "owner_id": "cart-9",
+            "expires_at": "2026-11-20T10:10:00+00:00",
+        },
+        datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+    )
+    level = service.stock_level(shop, "SKU-A", "MI-01")
+    assert (level.reserved, level.available) == (2, 2)
 
 
 def test_release_gives_units_back_once(shop: Database) -> None:
