@@ -1,11 +1,16 @@
-"""`python -m bench` (what `make bench` runs): every benchmark in turn."""
+"""`python -m bench` (what `make bench` runs): every benchmark in turn.
+
+Each is imported and its ``main()`` called, rather than run as ``__main__``, so the functions
+it hands to worker processes can be found by name there.
+"""
 
 from __future__ import annotations
 
-import runpy
+import importlib
 
 BENCHMARKS = ["bench.availability"]
 
-for name in BENCHMARKS:
-    print(f"== {name}", flush=True)
-    runpy.run_module(name, run_name="__main__")
+if __name__ == "__main__":
+    for name in BENCHMARKS:
+        print(f"== {name}", flush=True)
+        importlib.import_module(name).main()
