@@ -147,3 +147,29 @@ def test_the_ledger_refuses_rewrites(shop: Database) -> None:
     receive(shop, "SKU-A", "MI-01", 3)
     with pytest.raises(Exception, match="append-only"), shop.write() as conn:
         conn.execute(update(stock_movements).values(quantity=300))
+
+
+def test_sql_serving_rules_agree_with_the_pure_rules(db: Database) -> None:
+    """Availability applies the channel rules in SQL; sourcing will apply them in Python."""
+    from unico.inventory.availability import DEFAULT_RULES, serving_locations
+    from unico.inventory.model import Capability as Cap
+    from unico.inventory.queries import load_network
+    from unico.inventory.service import _serving_locations
+
+    make_location(db, "WH-01", type=LocationType.WAREHOUSE, capabilities=frozenset())
+    for i, caps in enumerate(
+        [
+            frozenset(),
+            frozenset({Cap.PICKUP}),
+            frozenset({Cap.SHIP_FROM_STORE}),
+            frozenset(Cap) - {Cap.RETURNS},
+        ]
+    ):
+        make_location(db, f"ST-{i}", capabilities=caps)
+    with db.read() as conn:
+        network = load_network(conn)
+        for channel, method in DEFAULT_RULES:
+            rules = DEFAULT_RULES[(channel, method)]
+            in_sql = sorted(code for code, _ in _serving_locations(conn, rules, ()).values())
+            in_python = sorted(loc.code for loc in serving_locations(network, channel, method))
+            assert in_sql == in_python, (channel, method)
