@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,13 +47,10 @@ class ImportReport:
     rejected: list[RejectedRow] = field(default_factory=list)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
 def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
     """The data rows with their line numbers (header = line 1), and the file digest."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    raw = path.read_bytes()
+    with io.StringIO(raw.decode("utf-8-sig"), newline="") as fh:
         reader = csv.DictReader(fh)
         header = [h.strip() for h in reader.fieldnames or []]
         missing = [c for c in REQUIRED if c not in header]
@@ -62,7 +60,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
             raise ValidationFailed(f"bad header: {problem}", code="import.bad_header", field="header")
         reader.fieldnames = header
         rows = [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
-    return rows, _digest(path)
+    return rows, hashlib.sha256(raw).hexdigest()[:12]
 
 
 def _parse(line: int, row: dict[str, str], digest: str) -> MovementRequest:

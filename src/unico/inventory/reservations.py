@@ -9,6 +9,7 @@ UPDATE on its status, so two workers can never give the same units back twice.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -245,19 +246,24 @@ def _end_reservation(
     return True
 
 
-def get_reservation(db: Database, reservation_id: str) -> Reservation:
-    with db.read() as conn:
-        row = conn.execute(
-            select(reservations, variants.c.sku, locations.c.code.label("location_code"))
-            .select_from(
-                reservations.join(variants, variants.c.id == reservations.c.variant_id).join(
-                    locations, locations.c.id == reservations.c.location_id
-                )
+def _load(conn: Connection, reservation_id: str) -> Row[Any]:
+    row = conn.execute(
+        select(reservations, variants.c.sku, locations.c.code.label("location_code"))
+        .select_from(
+            reservations.join(variants, variants.c.id == reservations.c.variant_id).join(
+                locations, locations.c.id == reservations.c.location_id
             )
-            .where(reservations.c.reservation_id == reservation_id)
-        ).first()
+        )
+        .where(reservations.c.reservation_id == reservation_id)
+    ).first()
     if row is None:
         raise NotFound(f"unknown reservation '{reservation_id}'", code="inventory.reservation_not_found")
+    return row
+
+
+def get_reservation(db: Database, reservation_id: str) -> Reservation:
+    with db.read() as conn:
+        row = _load(conn, reservation_id)
     return _reservation(row, row.sku, row.location_code)
 
 
@@ -265,17 +271,18 @@ def release_reservation(
     db: Database, reservation_id: str, principal: Principal, reason: str = "released"
 ) -> Reservation:
     """Give a reservation's units back to available stock; a second release is a 409."""
-    current = get_reservation(db, reservation_id)
     with db.write() as conn:
-        loc = location_by_code(conn, current.location)
-        principal.require_store(int(loc.id), loc.code)
-        if not _end_reservation(conn, reservation_id, ReservationStatus.RELEASED, reason, clock.now()):
+        current = _load(conn, reservation_id)
+        principal.require_store(int(current.location_id), current.location_code)
+        at = clock.now()
+        if not _end_reservation(conn, reservation_id, ReservationStatus.RELEASED, reason, at):
             raise Conflict(
                 f"reservation {reservation_id} is {current.status}, not active",
                 code="inventory.reservation_not_active",
                 status=current.status,
             )
-    return get_reservation(db, reservation_id)
+    released = _reservation(current, current.sku, current.location_code)
+    return replace(released, status=ReservationStatus.RELEASED)
 
 
 def release_expired_reservations(db: Database, *, limit: int = 500) -> int:
