@@ -19,7 +19,9 @@ from types import FrameType
 from unico.connectors.webhooks import HttpWebhookSender
 from unico.core.db import Database
 from unico.core.outbox import DEFAULT_LEASE, Senders, Subscribers, WebhookSender, deliver_due, fan_out
+from unico.customers import jobs as customer_jobs
 from unico.inventory.reservations import release_expired_reservations
+from unico.orders import jobs as order_jobs
 from unico.settings import Settings
 
 log = logging.getLogger("unico.worker")
@@ -29,6 +31,8 @@ PeriodicJob = tuple[str, Callable[[Database], int]]
 
 DEFAULT_PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ("release_expired_reservations", release_expired_reservations),
+    *order_jobs.PERIODIC_JOBS,
+    *customer_jobs.PERIODIC_JOBS,
 )
 
 # Rounds of fan-out/delivery per tick while batches come back full, so a backlog drains quickly
@@ -38,9 +42,12 @@ FAN_OUT_BATCH = 500
 DELIVERY_BATCH = 100
 
 
-def default_subscribers() -> Subscribers:
+def default_subscribers(db: Database) -> Subscribers:
     """The in-process subscribers every worker runs. Domains register their handlers here."""
-    return Subscribers()
+    subscribers = Subscribers()
+    order_jobs.subscribe(subscribers, db)
+    customer_jobs.subscribe(subscribers, db)
+    return subscribers
 
 
 class Worker:
@@ -62,7 +69,7 @@ class Worker:
             self._http_sender = HttpWebhookSender(timeout_seconds=settings.webhook_timeout_seconds)
             webhook_sender = self._http_sender
         self.senders = Senders(
-            subscribers=default_subscribers() if subscribers is None else subscribers,
+            subscribers=default_subscribers(db) if subscribers is None else subscribers,
             webhook=webhook_sender,
             handler_max_attempts=settings.handler_max_attempts,
             webhook_max_attempts=settings.webhook_max_attempts,

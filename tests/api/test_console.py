@@ -412,10 +412,12 @@ def test_every_console_string_is_translated_into_italian() -> None:
     wanted = {message for _file, _line, message, _comments, _context in found}
     assert len(wanted) > 50
     for locale in ("it", "en"):
-        with (root / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
-            catalog = read_po(po, locale=locale)
+        entries = {}
+        for path in sorted((root / "translations" / locale / "LC_MESSAGES").glob("*.po")):
+            with path.open("rb") as po:
+                entries.update({m.id: m for m in read_po(po, locale=locale) if m.id})
         for message in wanted:
-            entry = catalog.get(message)
-            assert entry is not None, f"{locale}: {message!r} missing from messages.po"
+            entry = entries.get(message)
+            assert entry is not None, f"{locale}: {message!r} missing from every .po file"
             strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
             assert all(strings), f"{locale}: {message!r} has no translation"

@@ -25,9 +25,23 @@ class Permission(StrEnum):
     RESERVATIONS_WRITE = "reservations:write"
     WEBHOOKS_MANAGE = "webhooks:manage"
     ACCESS_MANAGE = "access:manage"
+    ORDERS_READ = "orders:read"
+    ORDERS_WRITE = "orders:write"
+    FULFILLMENT_WRITE = "fulfillment:write"
+    RETURNS_WRITE = "returns:write"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
+    PRIVACY_MANAGE = "privacy:manage"
+    TRACKING_MANAGE = "tracking:manage"
 
 
-_READ = {Permission.CATALOG_READ, Permission.LOCATIONS_READ, Permission.INVENTORY_READ}
+_READ = {
+    Permission.CATALOG_READ,
+    Permission.LOCATIONS_READ,
+    Permission.INVENTORY_READ,
+    Permission.ORDERS_READ,
+    Permission.CUSTOMERS_READ,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -39,11 +53,28 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.INVENTORY_WRITE,
             Permission.RESERVATIONS_WRITE,
             Permission.WEBHOOKS_MANAGE,
+            Permission.ORDERS_WRITE,
+            Permission.FULFILLMENT_WRITE,
+            Permission.RETURNS_WRITE,
+            Permission.CUSTOMERS_WRITE,
+            Permission.TRACKING_MANAGE,
         }
     ),
     Role.ANALYST: frozenset(_READ),
     # Store-bound: may write stock and reservations, but only at its own store (see check_store).
-    Role.STORE_ASSOCIATE: frozenset(_READ | {Permission.INVENTORY_WRITE, Permission.RESERVATIONS_WRITE}),
+    # Associates also place orders (endless aisle, reserve in store), work their store's fulfillment
+    # queue, take returns and serve customers; the store-bound checks live in each service.
+    Role.STORE_ASSOCIATE: frozenset(
+        _READ
+        | {
+            Permission.INVENTORY_WRITE,
+            Permission.RESERVATIONS_WRITE,
+            Permission.ORDERS_WRITE,
+            Permission.FULFILLMENT_WRITE,
+            Permission.RETURNS_WRITE,
+            Permission.CUSTOMERS_WRITE,
+        }
+    ),
 }
 
 

@@ -1,4 +1,4 @@
-"""The FastAPI application: API under /api/v1, tracking later under /v1, console under /console."""
+"""The FastAPI application: API under /api/v1, tracking under /v1, console under /console."""
 
 from __future__ import annotations
 
@@ -8,7 +8,20 @@ from fastapi.responses import RedirectResponse
 import unico
 from unico.api import observability
 from unico.api.errors import install_error_handlers
-from unico.api.routers import access, catalog, inventory, locations, webhooks
+from unico.api.routers import (
+    access,
+    catalog,
+    customers,
+    fulfillment,
+    inventory,
+    locations,
+    matching,
+    orders,
+    privacy,
+    returns,
+    tracking,
+    webhooks,
+)
 from unico.console.app import mount_console
 from unico.core.db import Database
 from unico.settings import Settings, get_settings
@@ -27,8 +40,23 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     observability.install_metrics(app)
     app.include_router(observability.router)
-    for module in (catalog, locations, inventory, access, webhooks):
+    for module in (
+        catalog,
+        locations,
+        inventory,
+        access,
+        webhooks,
+        orders,
+        fulfillment,
+        returns,
+        customers,
+        privacy,
+        matching,
+    ):
         app.include_router(module.router, prefix="/api/v1")
+    # Segment-compatible tracking lives at /v1, where Segment and RudderStack SDKs send it.
+    app.include_router(tracking.router)
+    app.include_router(returns.public_router)
     mount_console(app, settings)
 
     @app.get("/", include_in_schema=False)

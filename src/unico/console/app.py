@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from unico.console.rendering import is_htmx, render
 from unico.console.security import SESSION_COOKIE, CsrfRejected
 from unico.console.sessions import LoginRequired, visitor_locale
-from unico.console.views import auth, products, stores
+from unico.console.views import auth, customers, orders, products, stores
 from unico.core.errors import Unauthenticated, UnicoError
 from unico.settings import Settings
 
@@ -34,6 +34,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     console.include_router(auth.router)
     console.include_router(products.router)
     console.include_router(stores.router)
+    console.include_router(orders.router)
+    console.include_router(customers.router)
     _install_error_pages(console)
     app.mount("/console", console)
 

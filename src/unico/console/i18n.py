@@ -31,9 +31,18 @@ def supported(locale: str | None) -> str | None:
 
 @lru_cache(maxsize=len(LOCALES))
 def translations(locale: str) -> Translations:
-    """The gettext catalog of ``locale``, compiled from its .po file on first use."""
-    with (_CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as source:
+    """The gettext catalog of ``locale``, compiled on first use from ``messages.po`` plus one .po
+    file per console area (``orders.po``, ``customers.po``, ...), so areas translate independently."""
+    folder = _CATALOGS / locale / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as source:
         catalog = read_po(source, locale=locale)
+    for extra in sorted(folder.glob("*.po")):
+        if extra.name == "messages.po":
+            continue
+        with extra.open("rb") as source:
+            for message in read_po(source, locale=locale):
+                if message.id:
+                    catalog[message.id] = message
     compiled = BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

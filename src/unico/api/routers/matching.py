@@ -1,0 +1,7 @@
+"""HTTP routes of the matching area (filled by the issue that builds it)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""Customers: tracking events, the identity graph, profiles, continuity, consent and segments."""

@@ -1,0 +1,3 @@
+"""Tables of this domain (filled by the issue that builds it)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Fulfillment: sourcing, store tasks (pick, pack, pickup, shipment), returns and e-tickets."""

@@ -1,0 +1,1 @@
+"""Orders from every channel: carts, orders, lines, states, edits, cancellations."""
