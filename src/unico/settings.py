@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs sessions and CSRF tokens; generated if empty.")
     host: str = "127.0.0.1"
     port: int = 8000
+    public_base_url: str = Field(
+        default="", description="Where customers reach links (e-tickets); empty: host:port."
+    )
     log_level: str = "INFO"
     log_json: bool = True
     default_locale: str = "it"
@@ -34,6 +37,8 @@ class Settings(BaseSettings):
     handler_max_attempts: int = 5
     reservation_default_ttl_seconds: int = 1800
     max_availability_skus: int = 1000
+    reservation_hold_hours: int = Field(default=48, gt=0, description="How long an e-reservation is held.")
+    pickup_hold_days: int = Field(default=7, gt=0, description="How long a ready pickup waits.")
 
     @field_validator("default_locale")
     @classmethod

@@ -5,7 +5,9 @@ The default network rules follow the source documents' omnichannel promises:
 - home delivery comes from warehouses and from stores that ship (ship-from-store); marketplace
   orders come from warehouses only, so store stock stays for the retailer's own customers;
 - pickup (click & collect) and reserve-in-store are served by the chosen store's own stock;
-- carry-out is a till sale from the store's own shelves.
+- carry-out is a till sale from the store's own shelves;
+- ship-to-store (endless aisle to a store) is served like home delivery, then collected at the
+  store; marketplace orders do not offer it.
 """
 
 from __future__ import annotations
@@ -44,10 +46,12 @@ def default_rules() -> dict[tuple[Channel, Method], tuple[ServingRule, ...]]:
     rules: dict[tuple[Channel, Method], tuple[ServingRule, ...]] = {}
     for channel in Channel:
         rules[(channel, Method.HOME_DELIVERY)] = _HOME
+        rules[(channel, Method.SHIP_TO_STORE)] = _HOME
         rules[(channel, Method.PICKUP)] = _OWN_STORE[Method.PICKUP]
         rules[(channel, Method.RESERVE_IN_STORE)] = _OWN_STORE[Method.RESERVE_IN_STORE]
     rules[(Channel.MARKETPLACE, Method.HOME_DELIVERY)] = (ServingRule(LocationType.WAREHOUSE),)
     del rules[(Channel.MARKETPLACE, Method.PICKUP)]
+    del rules[(Channel.MARKETPLACE, Method.SHIP_TO_STORE)]
     del rules[(Channel.MARKETPLACE, Method.RESERVE_IN_STORE)]
     rules[(Channel.STORE, Method.CARRY_OUT)] = _OWN_STORE[Method.CARRY_OUT]
     return rules

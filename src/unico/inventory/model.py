@@ -38,6 +38,7 @@ class Method(StrEnum):
     PICKUP = "pickup"
     RESERVE_IN_STORE = "reserve_in_store"
     CARRY_OUT = "carry_out"
+    SHIP_TO_STORE = "ship_to_store"  # delivered to a store for pickup (endless aisle)
 
 
 class MovementKind(StrEnum):
