@@ -20,6 +20,7 @@ from unico.connectors.webhooks import HttpWebhookSender
 from unico.core.db import Database
 from unico.core.outbox import DEFAULT_LEASE, Senders, Subscribers, WebhookSender, deliver_due, fan_out
 from unico.customers import jobs as customer_jobs
+from unico.fulfillment import jobs as fulfillment_jobs
 from unico.inventory.reservations import release_expired_reservations
 from unico.orders import jobs as order_jobs
 from unico.settings import Settings
@@ -46,6 +47,7 @@ def default_subscribers(db: Database) -> Subscribers:
     """The in-process subscribers every worker runs. Domains register their handlers here."""
     subscribers = Subscribers()
     order_jobs.subscribe(subscribers, db)
+    fulfillment_jobs.subscribe(subscribers, db)
     customer_jobs.subscribe(subscribers, db)
     return subscribers
 
