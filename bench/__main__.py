@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ["bench.availability"]
+BENCHMARKS = ["bench.availability", "bench.identity", "bench.orders", "bench.tracking"]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

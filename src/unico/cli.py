@@ -20,9 +20,11 @@ app = typer.Typer(help="Unico, the omnichannel retail hub.", no_args_is_help=Tru
 user_app = typer.Typer(help="Console users.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
 import_app = typer.Typer(help="Imports from POS/ERP files.", no_args_is_help=True)
+tracking_source_app = typer.Typer(help="Tracking sources and their write keys.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="apikey")
 app.add_typer(import_app, name="import")
+app.add_typer(tracking_source_app, name="tracking-source")
 
 out = Console()
 err = Console(stderr=True)
@@ -93,13 +95,16 @@ def run_worker(
 
 @app.command()
 def demo(
-    scale: Annotated[float, typer.Option(help="Catalog size multiplier (1 = 2,000 products).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Size multiplier (1 = 2,000 products, 1,500 customers, 500 orders).")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same retailer.")] = 7,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing if the catalog has products.")
     ] = False,
 ) -> None:
-    """Load the demo retailer: Italian stores, warehouses, a bilingual catalog and stock."""
+    """Load the demo retailer: Italian stores, warehouses, a bilingual catalog, stock, customers,
+    and sixty days of orders, returns, e-tickets and tracking (write keys in the credentials)."""
     from unico.demo.loader import load_demo
 
     db = _db()
@@ -147,6 +152,25 @@ def key_create(
     print(issued.secret)
 
 
+@tracking_source_app.command("create")
+def tracking_source_create(
+    name: str,
+    kind: Annotated[
+        str, typer.Option(help="web, app, pos, contact_center, chat, voice, kiosk, server or social.")
+    ] = "web",
+) -> None:
+    """Register a tracking source; its write key is printed once."""
+    from unico.customers import tracking
+
+    try:
+        issued = tracking.create_source(_db(), name=name, kind=kind)
+    except UnicoError as exc:
+        raise _fail(exc) from exc
+    source = issued.source
+    out.print(f"source {source.source_id} ({source.kind}) — keep this write key, it is not shown again:")
+    print(issued.write_key)
+
+
 @import_app.command("stock")
 def import_stock(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
@@ -156,6 +180,22 @@ def import_stock(
     from unico.connectors.stock_csv import run_stock_import
 
     code = run_stock_import(_db(), file, report_path=report, console=out)
+    raise typer.Exit(code=code)
+
+
+@import_app.command("customers")
+def import_customers(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    report: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV.")] = None,
+) -> None:
+    """Import legacy customers (CSV): shared identifiers stitch, near duplicates merge or go to review.
+
+    Columns (any subset, aliases accepted, e.g. given_name/nome, surname/cognome, dob, zip/cap):
+    first_name, last_name, email, phone, date_of_birth, address, postcode, city, loyalty_card, erp_id.
+    """
+    from unico.connectors.customers_csv import run_customer_import
+
+    code = run_customer_import(_db(), file, console=out, actor="cli:import-customers", report_path=report)
     raise typer.Exit(code=code)
 
 

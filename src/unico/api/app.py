@@ -49,9 +49,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         orders,
         fulfillment,
         returns,
+        matching,  # before customers: /customers/reviews must not be read as a profile id
         customers,
         privacy,
-        matching,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # Segment-compatible tracking lives at /v1, where Segment and RudderStack SDKs send it.
