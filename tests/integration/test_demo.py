@@ -1,4 +1,5 @@
-"""Loading the demo retailer on SQLite and PostgreSQL: a coherent, usable, non-repeatable load."""
+"""Loading the demo retailer on SQLite and PostgreSQL: a coherent, usable, non-repeatable load,
+with customers, orders in every channel and state, and a tracking history."""
 
 from __future__ import annotations
 
@@ -14,12 +15,25 @@ from unico.access import service as access
 from unico.access.model import Role
 from unico.catalog.queries import search_products
 from unico.catalog.store import products, variants
+from unico.core import clock
 from unico.core.db import Database
 from unico.core.errors import Conflict
+from unico.customers import service as customers
+from unico.customers.jobs import resolve_all_identities
+from unico.customers.matching_store import match_reviews
+from unico.customers.privacy_store import customer_consents, segments
+from unico.customers.store import customer_profiles, customer_relations
+from unico.customers.tracking import authenticate_write_key
+from unico.customers.tracking_store import tracking_events
+from unico.demo.activity import order_count
 from unico.demo.loader import CREDENTIALS_FILE, load_demo
+from unico.demo.prices import price_of
+from unico.fulfillment.returns_store import etickets, returns
+from unico.fulfillment.store import fulfillment_tasks
 from unico.inventory.locations import list_locations, resolve_place
 from unico.inventory.model import LocationType
-from unico.inventory.store import stock, stock_movements
+from unico.inventory.store import reservations, stock, stock_movements
+from unico.orders.store import order_allocations, order_lines, orders
 from unico.settings import Settings
 
 SCALE = 0.05  # 100 products: every stage runs, in a couple of seconds per backend
@@ -41,8 +55,9 @@ def test_demo_loads_a_coherent_retailer(db: Database, demo_settings: Settings) -
     assert loaded is not None
     assert _count(db, products) == loaded.counts["products"] == 100
     assert _count(db, variants) == loaded.counts["variants"]
-    assert _count(db, stock) == loaded.counts["stock_rows"]
-    assert _count(db, stock_movements) == loaded.counts["movements"]
+    # returns bring units to stores that had no row for them; orders and returns move stock
+    assert loaded.counts["stock_rows"] <= _count(db, stock) <= loaded.counts["stock_rows"] + 10
+    assert _count(db, stock_movements) > loaded.counts["movements"]
     with db.read() as conn:
         moves = stock_movements.c
         ledger = (
@@ -76,7 +91,7 @@ def test_demo_loads_a_coherent_retailer(db: Database, demo_settings: Settings) -
 
 
 def test_places_resolve_by_name_and_postcode(db: Database, demo_settings: Settings) -> None:
-    load_demo(db, demo_settings, scale=SCALE, seed=3)
+    load_demo(db, demo_settings, scale=SCALE, seed=3, trade=False)
 
     milano = resolve_place(db, "Milano")
     district = resolve_place(db, "20124")
@@ -90,7 +105,9 @@ def test_places_resolve_by_name_and_postcode(db: Database, demo_settings: Settin
 def test_credentials_are_random_written_privately_and_work(db: Database, demo_settings: Settings) -> None:
     printed = io.StringIO()
 
-    loaded = load_demo(db, demo_settings, scale=SCALE, seed=3, console=Console(file=printed, width=120))
+    loaded = load_demo(
+        db, demo_settings, scale=SCALE, seed=3, console=Console(file=printed, width=120), trade=False
+    )
 
     assert loaded is not None
     path = demo_settings.var_dir / CREDENTIALS_FILE
@@ -112,7 +129,7 @@ def test_credentials_are_random_written_privately_and_work(db: Database, demo_se
 
 
 def test_a_second_load_conflicts_and_if_empty_skips(db: Database, demo_settings: Settings) -> None:
-    load_demo(db, demo_settings, scale=SCALE, seed=3)
+    load_demo(db, demo_settings, scale=SCALE, seed=3, trade=False)
     before = _count(db, stock_movements)
 
     with pytest.raises(Conflict) as raised:
@@ -136,3 +153,117 @@ def test_leftover_demo_users_also_count_as_not_empty(db: Database, demo_settings
 
     assert raised.value.details == {"demo_users": 1}
     assert _count(db, products) == 0
+
+
+# Allocation statuses that still hold units at their location (their reservation is active).
+_HOLDING = ("reserved", "picked", "packed", "ready", "received")
+
+
+def test_the_retailer_trades_in_every_channel_and_state(db: Database, demo_settings: Settings) -> None:
+    started = clock.now()
+    printed = io.StringIO()
+    loaded = load_demo(db, demo_settings, scale=SCALE, seed=3, console=Console(file=printed, width=120))
+
+    assert loaded is not None
+    counts = loaded.counts
+    with db.read() as conn:
+        channels = set(conn.execute(select(orders.c.channel).distinct()).scalars())
+        methods = set(conn.execute(select(order_lines.c.method).distinct()).scalars())
+        statuses = dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all())
+        queue = conn.execute(
+            select(func.count()).where(fulfillment_tasks.c.status.in_(["open", "picked", "ready"]))
+        ).scalar_one()
+        expiring = conn.execute(
+            select(func.count())
+            .select_from(orders.join(order_lines, order_lines.c.order_id == orders.c.id))
+            .where(
+                order_lines.c.method == "reserve_in_store",
+                orders.c.status.in_(["allocated", "in_fulfillment", "ready_for_pickup"]),
+                orders.c.expires_at > started,
+            )
+        ).scalar_one()
+        returned_elsewhere = conn.execute(
+            select(func.count())
+            .select_from(returns.join(orders, orders.c.id == returns.c.order_id))
+            .where(returns.c.location_id != func.coalesce(orders.c.origin_location_id, -1))
+        ).scalar_one()
+        lines = conn.execute(select(order_lines.c.sku, order_lines.c.unit_price_minor)).all()
+        history = conn.execute(select(func.min(orders.c.created_at), func.max(orders.c.created_at))).one()
+        reserved = dict(
+            conn.execute(
+                select(stock.c.variant_id, func.sum(stock.c.reserved)).group_by(stock.c.variant_id)
+            ).all()
+        )
+        held = dict(
+            conn.execute(
+                select(reservations.c.variant_id, func.sum(reservations.c.quantity))
+                .where(reservations.c.status == "active")
+                .group_by(reservations.c.variant_id)
+            ).all()
+        )
+        active_ids = set(
+            conn.execute(
+                select(reservations.c.reservation_id).where(reservations.c.status == "active")
+            ).scalars()
+        )
+        holding_ids = set(
+            conn.execute(
+                select(order_allocations.c.reservation_id).where(
+                    order_allocations.c.status.in_(_HOLDING), order_allocations.c.reservation_id.is_not(None)
+                )
+            ).scalars()
+        )
+        customer = (
+            conn.execute(
+                select(orders.c.customer_id)
+                .where(orders.c.channel.in_(["web", "app"]), orders.c.customer_id.is_not(None))
+                .order_by(orders.c.id)
+            )
+            .scalars()
+            .first()
+        )
+        unresolved = conn.execute(
+            select(func.count()).where(tracking_events.c.resolved_at.is_(None))
+        ).scalar_one()
+        pending_reviews = conn.execute(
+            select(func.count()).where(match_reviews.c.status == "pending")
+        ).scalar_one()
+        table_counts = {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (etickets, customer_consents, customer_relations, tracking_events, segments)
+        }
+        active_profiles = conn.execute(
+            select(func.count()).where(customer_profiles.c.status == "active")
+        ).scalar_one()
+
+    assert counts["customers"] == 75 and active_profiles >= 75
+    assert counts["orders"] == sum(statuses.values())
+    assert order_count(SCALE) - 3 <= counts["orders"] <= order_count(SCALE)
+    assert channels == {"web", "app", "store", "contact_center", "marketplace"}
+    assert methods == {"home_delivery", "pickup", "reserve_in_store", "ship_to_store", "carry_out"}
+    assert statuses["completed"] >= counts["orders"] // 2
+    assert statuses.get("cancelled", 0) >= 1
+    assert queue >= 1, "the stores have work waiting today"
+    assert expiring >= 1, "some e-reservations are still held, to expire shortly"
+    assert returned_elsewhere >= 1 and counts["returns"] >= 1
+    assert all(price == price_of(sku) and price > 0 for sku, price in lines)
+    assert history[0] < history[1] and (history[1] - history[0]).days >= 7
+    assert {v: total for v, total in reserved.items() if total} == held, "stock.reserved = active holds"
+    assert active_ids == holding_ids, "no reservation orphaned, no live allocation without its hold"
+    assert table_counts["etickets"] == counts["etickets"] >= 1
+    assert table_counts["customer_consents"] == counts["consents"] > 0
+    assert table_counts["customer_relations"] == counts["households"]
+    assert table_counts["tracking_events"] == counts["tracking_events"] > 500
+    assert unresolved == 0 and resolve_all_identities(db) == 0
+    assert pending_reviews == counts["merge_reviews"] >= 1
+    assert table_counts["segments"] == counts["segments"] == 5
+    assert customer is not None
+    kinds = {entry["kind"] for entry in customers.get_timeline(db, customer)["entries"]}
+    assert kinds == {"event", "order"}
+    assert customers.get_continuity(db, customer)["profile_id"]
+    text = loaded.credentials_path.read_text()
+    assert "Demo retailer loaded" in printed.getvalue() and "Tracking write key (pos)" in printed.getvalue()
+    assert set(loaded.write_keys) == {"web", "app", "pos", "contact_center"}
+    for key in loaded.write_keys.values():
+        assert key in text
+        assert authenticate_write_key(db, key) > 0

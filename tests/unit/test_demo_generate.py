@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from unico.catalog.ean import is_valid_ean13
 from unico.catalog.text import fold, query_terms
+from unico.customers.identity import normalise_identifier
+from unico.demo.activity import order_count, plan_orders
 from unico.demo.generate import generate_demo, product_count
 from unico.demo.model import DemoData
 from unico.demo.network import easter_sunday
+from unico.demo.prices import PRICE_BANDS, list_price_minor, price_of
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +166,73 @@ def test_stock_is_sparse_in_stores_and_deep_in_warehouses(full: DemoData) -> Non
 )
 def test_easter_sunday(year: int, expected: date) -> None:
     assert easter_sunday(year) == expected
+
+
+# --- prices, customers and the planned trade ----------------------------------------------------
+
+NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
+
+
+def test_every_variant_has_a_list_price_within_its_type_band(full: DemoData) -> None:
+    for product in full.products:
+        price = product.attributes["list_price_minor"]
+        low, high = PRICE_BANDS[product.code[:3]]
+        assert price == list_price_minor(product.code)
+        assert low * 100 <= price <= high * 100 + 90 and price % 100 in (0, 90)
+        assert all(price_of(v.sku) == price for v in product.variants)
+    assert price_of("RUN-00168-ROS-38") == list_price_minor("RUN-00168")
+
+
+def test_customers_are_italian_reachable_and_live_near_their_store(full: DemoData) -> None:
+    people = full.people
+    stores = {s.code: s for s in full.stores}
+
+    assert len(people) == 1500
+    assert len({p.email for p in people}) == len(people)
+    assert all(normalise_identifier("phone", p.phone) and p.phone.startswith("+39 3") for p in people)
+    assert all(
+        p.city == stores[p.home_store].city and p.postcode == stores[p.home_store].postcode for p in people
+    )
+    assert 0.55 <= sum(1 for p in people if p.loyalty_card) / len(people) <= 0.65
+    assert 0.6 <= sum(1 for p in people if p.user_id) / len(people) <= 0.7
+    assert all(date(1950, 1, 1) <= p.birthday <= date(2006, 12, 31) for p in people)
+    by_key = {p.key: p for p in people}
+    households = [(p, by_key[p.household]) for p in people if p.household]
+    assert 15 <= len(households) <= 45
+    assert all(a.last_name == b.last_name and a.address == b.address for a, b in households)
+
+
+def test_paper_signups_repeat_customers_without_any_identifier(full: DemoData) -> None:
+    by_key = {p.key: p for p in full.people}
+
+    assert len(full.paper_signups) == 9
+    for form in full.paper_signups:
+        person = by_key[form.of]
+        assert form.last_name == person.last_name and form.first_name != person.first_name
+        assert form.first_name[0] == person.first_name[0]
+        assert form.birthday in (None, person.birthday) and form.postcode in (None, person.postcode)
+        assert not {"email", "phone", "loyalty_card", "user_id"} & set(form.__slots__)
+
+
+def test_the_plan_covers_every_channel_and_method_in_sixty_days(full: DemoData) -> None:
+    plan = plan_orders(full, full.people, NOW, 7)
+    skus = {v.sku for p in full.products for v in p.variants}
+    people = {p.key for p in full.people}
+
+    assert plan == plan_orders(full, full.people, NOW, 7)
+    assert 490 <= len(plan) <= order_count(1.0) == 500
+    assert {o.channel for o in plan} == {"web", "app", "store", "contact_center", "marketplace"}
+    assert {line.method for o in plan for line in o.lines} == {
+        "home_delivery", "pickup", "reserve_in_store", "ship_to_store", "carry_out"
+    }  # fmt: skip
+    assert Counter(o.fate for o in plan) == {
+        "completed": 419, "open": 31, "returned": 24, "cancelled": 14, "expiring": 12
+    }  # fmt: skip
+    for order in plan:
+        assert NOW - timedelta(days=60) < order.placed_at < NOW
+        assert all(order.placed_at < at < NOW for at, _step in order.steps)
+        assert all(line.sku in skus for line in order.lines)
+        assert order.person is None or order.person in people
+        assert (order.return_store is not None) == any(step == "return" for _at, step in order.steps)
+    carry_out = [o for o in plan if o.lines[0].method == "carry_out"]
+    assert all(o.channel == "store" and o.store and o.associate for o in carry_out)

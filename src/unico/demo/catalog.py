@@ -12,6 +12,7 @@ import random
 from unico.catalog.ean import ean13_with_checksum
 from unico.catalog.search import build_search_text
 from unico.demo.model import Brand, Category, Product, Variant
+from unico.demo.prices import list_price_minor
 from unico.demo.product_types import PRODUCT_TYPES, ProductType
 from unico.demo.vocabulary import (
     BRANDS,
@@ -150,7 +151,12 @@ def generate_products(rng: random.Random, count: int, categories: list[Category]
                         colour=COLOURS[colour][0],
                     )
                 )
-        attributes: dict[str, object] = {"line": line, "material": material, "season": season}
+        attributes: dict[str, object] = {
+            "line": line,
+            "material": material,
+            "season": season,
+            "list_price_minor": list_price_minor(code),
+        }
         if gender:
             attributes["gender"] = gender
         products.append(

@@ -9,7 +9,7 @@ Passwords and the API key are random on every load and written only to
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +31,7 @@ from unico.core import clock
 from unico.core.db import Database
 from unico.core.errors import Conflict
 from unico.demo.generate import generate_demo
+from unico.demo.life import Activity, bring_to_life
 from unico.demo.model import DemoData
 from unico.demo.network import DEMO_EMAIL_DOMAIN
 from unico.inventory.model import MovementKind
@@ -72,6 +73,7 @@ class DemoLoaded:
     credentials: list[Credential]
     api_key: str
     credentials_path: Path
+    write_keys: dict[str, str]
 
 
 class _Stages:
@@ -104,6 +106,11 @@ class _Stages:
     def advance(self, task: TaskID | None, amount: int) -> None:
         if self._progress is not None and task is not None:
             self._progress.advance(task, amount)
+
+    def stage(self, description: str, total: int) -> Callable[[int], None]:
+        """Start a stage; returns the function that advances it."""
+        task = self.start(description, total)
+        return lambda amount: self.advance(task, amount)
 
 
 def _existing_rows(conn: Connection) -> dict[str, int]:
@@ -322,7 +329,9 @@ def _issue_credentials(db: Database, data: DemoData) -> tuple[list[Credential], 
     return people, key.secret
 
 
-def _write_credentials(var_dir: Path, people: Iterable[Credential], api_key: str, seed: int) -> Path:
+def _write_credentials(
+    var_dir: Path, people: Iterable[Credential], api_key: str, seed: int, write_keys: dict[str, str]
+) -> Path:
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / CREDENTIALS_FILE
     lines = [
@@ -332,6 +341,9 @@ def _write_credentials(var_dir: Path, people: Iterable[Credential], api_key: str
         *(f"{p.email:<32} {p.role:<16} {p.store or '-':<18} {p.password}" for p in people),
         "",
         f"API key (admin): {api_key}",
+        "",
+        "# Tracking sources (Segment write keys: HTTP Basic user of POST /v1/batch)",
+        *(f"write key ({kind}): {key}" for kind, key in write_keys.items()),
         "",
     ]
     path.touch(mode=0o600, exist_ok=True)
@@ -348,11 +360,15 @@ def load_demo(
     seed: int = 7,
     if_empty: bool = False,
     console: Console | None = None,
+    trade: bool = True,
 ) -> DemoLoaded | None:
     """Load the demo retailer into an empty database; returns None when ``if_empty`` skipped it.
 
     Raises ``Conflict`` (``demo.database_not_empty``) when products, locations or places exist,
-    unless ``if_empty``, which then does nothing. Data goes in in one transaction.
+    unless ``if_empty``, which then does nothing. The network, catalog and stock go in in one
+    transaction; then (``trade``) customers, sixty days of orders and a tracking history go in
+    through the domains' use cases (:mod:`unico.demo.life`), so that every console page shows
+    something real. ``trade=False`` loads only the network, the catalog and the stock.
     """
     with db.read() as conn:
         existing = _existing_rows(conn)
@@ -385,7 +401,8 @@ def load_demo(
         task = stages.start("Users and API key", 1)
         people, api_key = _issue_credentials(db, data)
         stages.advance(task, 1)
-    path = _write_credentials(settings.var_dir, people, api_key, seed)
+        activity = bring_to_life(db, data, at, stages.stage) if trade else Activity({}, {})
+    path = _write_credentials(settings.var_dir, people, api_key, seed, activity.write_keys)
     counts = {
         "places": len(data.places),
         "stores": len(data.stores),
@@ -395,14 +412,20 @@ def load_demo(
         "stock_rows": len(data.stock),
         "movements": movements,
         "users": len(people),
+        **activity.counts,
     }
     if console is not None:
-        _print_summary(console, counts, people, api_key, path)
-    return DemoLoaded(data.digest(), counts, people, api_key, path)
+        _print_summary(console, counts, people, api_key, path, activity.write_keys)
+    return DemoLoaded(data.digest(), counts, people, api_key, path, activity.write_keys)
 
 
 def _print_summary(
-    console: Console, counts: dict[str, int], people: list[Credential], api_key: str, path: Path
+    console: Console,
+    counts: dict[str, int],
+    people: list[Credential],
+    api_key: str,
+    path: Path,
+    write_keys: dict[str, str],
 ) -> None:
     console.print(
         "[green]Demo retailer loaded:[/green] "
@@ -414,4 +437,6 @@ def _print_summary(
     console.print(table)
     console.print("API key (admin):")
     console.print(api_key, soft_wrap=True, markup=False, highlight=False)
+    for kind, key in write_keys.items():
+        console.print(f"Tracking write key ({kind}): {key}", soft_wrap=True, markup=False, highlight=False)
     console.print(f"Credentials saved to {path} (readable only by you).")

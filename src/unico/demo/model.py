@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from unico.demo.people import PaperSignup, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,8 @@ class DemoData:
     categories: list[Category] = field(default_factory=list)
     products: list[Product] = field(default_factory=list)
     stock: list[StockLevel] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    paper_signups: list[PaperSignup] = field(default_factory=list)
 
     @property
     def stores(self) -> list[Location]:
@@ -141,7 +146,8 @@ class DemoData:
         are built in a fixed order too), so it identifies the value.
         """
         sha = hashlib.sha256(repr((self.seed, self.scale)).encode())
-        for part in (self.places, self.locations, self.brands, self.categories, self.products, self.stock):
+        parts = (self.places, self.locations, self.brands, self.categories, self.products, self.stock)
+        for part in (*parts, self.people, self.paper_signups):
             for item in part:
                 sha.update(repr(item).encode())
         return sha.hexdigest()
