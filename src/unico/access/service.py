@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +22,9 @@ from unico.core.errors import Conflict, NotFound, Unauthenticated, ValidationFai
 from unico.inventory.store import locations
 
 KEY_PREFIX = "unico"
+API_KEY_CACHE_SECONDS = 5.0
+"""How long a process trusts a key it has checked: a revocation made by another process takes
+effect there within this time (at once in the revoking process)."""
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -84,26 +90,64 @@ def create_api_key(db: Database, *, name: str, role: str, store_code: str | None
     return IssuedKey(key_id=key_id, secret=secret, name=name.strip(), role=parsed.value, store=store)
 
 
+class _KeyCache:
+    """Principals of recently checked keys, by the key's hash: most API calls then authenticate
+    without a database round trip."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._valid: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        found = self._valid.get(digest)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._valid) > 10_000:
+                self._valid.clear()
+            self._valid[digest] = (principal, time.monotonic() + API_KEY_CACHE_SECONDS)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._valid.clear()
+
+
+_key_caches: weakref.WeakKeyDictionary[Database, _KeyCache] = weakref.WeakKeyDictionary()
+
+
+def _key_cache(db: Database) -> _KeyCache:
+    cache = _key_caches.get(db)
+    if cache is None:
+        cache = _key_caches.setdefault(db, _KeyCache())
+    return cache
+
+
 def authenticate_api_key(db: Database, secret: str) -> Principal:
     """The principal behind ``secret``, or ``Unauthenticated``."""
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthenticated("malformed API key", code="auth.invalid_key")
+    digest = _sha256(secret)
+    cache = _key_cache(db)
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
     with db.read() as conn:
         row = conn.execute(
             select(api_keys, locations.c.code.label("store_code"))
             .select_from(api_keys.outerjoin(locations, locations.c.id == api_keys.c.store_id))
             .where(api_keys.c.key_id == parts[1])
         ).first()
-    if (
-        row is None
-        or row.revoked_at is not None
-        or not secrets.compare_digest(row.secret_hash, _sha256(secret))
-    ):
+    if row is None or row.revoked_at is not None or not secrets.compare_digest(row.secret_hash, digest):
         raise Unauthenticated("unknown or revoked API key", code="auth.invalid_key")
-    return Principal(
+    principal = Principal(
         kind="api_key", name=row.name, role=Role(row.role), store_id=row.store_id, store_code=row.store_code
     )
+    cache.put(digest, principal)
+    return principal
 
 
 def revoke_api_key(db: Database, key_id: str) -> None:
@@ -113,6 +157,7 @@ def revoke_api_key(db: Database, key_id: str) -> None:
             .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=clock.now())
         )
+    _key_cache(db).clear()
     if done.rowcount == 0:
         raise NotFound(f"no active key '{key_id}'", code="access.key_not_found")
 
