@@ -32,6 +32,7 @@ from unico.customers.identity import (
     normalise_identifiers,
 )
 from unico.customers.merges import merge_profiles
+from unico.customers.privacy import suppressed_among
 from unico.customers.service import refresh_computed_traits
 from unico.customers.stitching import SYSTEM_ACTOR, stitch
 from unico.customers.store import customer_identifiers, customer_profiles
@@ -404,3 +405,31 @@ def subscribe(subscribers: Subscribers, db: Database) -> None:
             )
 
     subscribers.register("customers.computed_traits", on_order_event, ["order.*"])
+    subscribers.register("customers.order_customer", link_order_customer, ["order.placed"])
+
+
+def link_order_customer(conn: Connection, event: OutboxEvent) -> None:
+    """A guest order (no ``customer_id``) that gives an email or a phone joins the profile those
+    identify, created if need be: the web checkout, the contact center and the till then add up
+    to one customer. Suppressed (erased) people are not brought back."""
+    order_id = event.payload.get("order_id")
+    row = conn.execute(
+        select(orders.c.id, orders.c.channel, orders.c.customer_email, orders.c.customer_phone)
+        .where(orders.c.order_id == order_id, orders.c.customer_id.is_(None))
+        .with_for_update()
+    ).first()
+    if row is None:
+        return
+    given = {k: v for k, v in (("email", row.customer_email), ("phone", row.customer_phone)) if v}
+    normal = normalise_identifiers(given.items())
+    if not normal or suppressed_among(conn, given.items()):
+        return
+    profile_id = stitch(conn, normal, source=row.channel).profile_id
+    if profile_id is None:
+        return
+    conn.execute(orders.update().where(orders.c.id == row.id).values(customer_id=profile_id))
+    conn.execute(
+        customer_profiles.update()
+        .where(customer_profiles.c.profile_id == profile_id)
+        .values(computed_at=None)
+    )
