@@ -5,12 +5,10 @@ Chromium is Debian's (/usr/bin/chromium), driven headless by Playwright; no brow
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import BROWSER_TEST, PASSWORD
 from tests.support import LiveServer
 from unico.access import service as access
 from unico.access.model import SYSTEM
@@ -29,16 +27,6 @@ from unico.inventory.model import (
     ReservationRequest,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery"
 HOURS = {day: (("00:00", "23:59"),) for day in range(7)}
 STORES = [
     ("MI01", "Milano Duomo", "Milano", 45.4642, 9.1900),
@@ -47,28 +35,7 @@ STORES = [
 ]
 SKUS = ["TR-NER-40", "TR-NER-42", "TR-NER-44"]
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed"),
-    # One backend is enough to prove the browser flow; the HTTP tests cover both.
-    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    # A 10-inch tablet held landscape.
-    context = chromium.new_context(viewport={"width": 1180, "height": 820}, locale="it-IT")
-    yield context.new_page()
-    context.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ loyalty card; identity resolution (the worker's job) joins them before the assoc
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import BROWSER_TEST, PASSWORD
 from tests.support import LiveServer
 from unico.access import service as access
 from unico.core.db import Database
@@ -22,31 +20,9 @@ from unico.customers.jobs import resolve_all_identities
 from unico.inventory import locations as network
 from unico.inventory.model import Capability, LocationType
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-PASSWORD = "correct horse battery"
 VISITOR = "ajs-anon-5f2c9e"
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed"),
-    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(viewport={"width": 1180, "height": 820}, locale="it-IT")
-    yield context.new_page()
-    context.close()
+pytestmark = BROWSER_TEST
 
 
 def _source(admin: httpx.Client, name: str, kind: str) -> str:

@@ -7,14 +7,12 @@ Chromium is Debian's (/usr/bin/chromium), driven headless by Playwright; no brow
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.api.orders_support import build_network, stock
-from tests.e2e.test_console_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from tests.e2e.browser import BROWSER_TEST, PASSWORD
 from tests.support import LiveServer
 from unico.access import service as access
 from unico.access.model import SYSTEM
@@ -24,26 +22,7 @@ from unico.inventory.model import Channel, Method
 from unico.orders import service
 from unico.orders.model import CustomerRef, LineRequest, OrderRequest
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium is not installed"),
-    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context(viewport={"width": 1180, "height": 820}, locale="it-IT")
-    yield context.new_page()
-    context.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ import re
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from unico.connectors.progress import import_progress
 from unico.core.db import Database
 from unico.core.errors import UnicoError, ValidationFailed
 from unico.customers.imports import IDENTIFIER_FIELDS, NAME_FIELDS, CustomerImportReport, import_customers
@@ -124,21 +124,9 @@ def run_customer_import(
     except UnicoError as exc:
         console.print(f"[red]file refused[/red] {exc.code}: {exc.message} — nothing was imported")
         return 2
-    columns = (
-        TextColumn("importing {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(path.name, total=len(rows))
+    with import_progress(console, path.name, len(rows)) as advance:
         report = import_customers(
-            db,
-            rows,
-            filename=path.name,
-            digest=digest,
-            actor=actor,
-            on_progress=lambda n: progress.advance(task, n),
+            db, rows, filename=path.name, digest=digest, actor=actor, on_progress=advance
         )
     print_report(console, report)
     if report_path is not None:

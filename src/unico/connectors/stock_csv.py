@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from unico.access.model import SYSTEM, Principal
+from unico.connectors.progress import import_progress
 from unico.core.db import Database
 from unico.core.errors import UnicoError, ValidationFailed
 from unico.inventory.ledger import apply_movement_in
@@ -137,15 +137,8 @@ def run_stock_import(db: Database, path: Path, *, report_path: Path | None, cons
     except UnicoError as exc:
         console.print(f"[red]file refused[/red] {exc.code}: {exc.message} — nothing was applied")
         return 2
-    columns = (
-        TextColumn("importing {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(path.name, total=len(rows))
-        report = import_stock(db, rows, digest, on_progress=lambda n: progress.advance(task, n))
+    with import_progress(console, path.name, len(rows)) as advance:
+        report = import_stock(db, rows, digest, on_progress=advance)
     console.print(
         f"{report.rows} rows: {report.applied} applied, {report.unchanged} already applied, "
         f"{len(report.rejected)} rejected"
