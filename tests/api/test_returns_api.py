@@ -402,6 +402,35 @@ def test_concurrent_returns_of_one_line_never_exceed_it(network: Database, admin
     assert stock.get("MI-01", (0, 0))[0] + stock["MI-02"][0] == 5
 
 
+def test_a_retried_return_with_its_idempotency_key_is_recorded_once(
+    network: Database, admin: httpx.Client
+) -> None:
+    insert_order(network, shipped_web_order("ord_RETRY", quantity=2))
+    before = _stock(admin, "SKU-A")["MI-02"]
+    body = {"order_id": "ord_RETRY", "location": "MI-02", "channel": "store", "lines": [_line(1, 1)]}
+
+    def attempt(_: int) -> httpx.Response:
+        return admin.post("/api/v1/returns", json=body, headers={"Idempotency-Key": "till-7-0042"})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(attempt, range(6)))
+
+    assert [a.status_code for a in answers] == [201] * 6
+    assert len({a.json()["return_id"] for a in answers}) == 1
+    assert len(admin.get("/api/v1/returns", params={"order_id": "ord_RETRY"}).json()) == 1
+    assert _stock(admin, "SKU-A")["MI-02"] == (before[0] + 1, before[1] + 1)
+
+    other = admin.post(
+        "/api/v1/returns", json={**body, "location": "MI-01"}, headers={"Idempotency-Key": "till-7-0042"}
+    )
+    assert other.status_code == 409
+    assert other.json()["error"]["code"] == "idempotency.mismatch"
+    second = admin.post("/api/v1/returns", json=body, headers={"Idempotency-Key": "till-7-0043"})
+    assert second.status_code == 201
+    assert second.json()["return_id"] != answers[0].json()["return_id"]
+    assert len(admin.get("/api/v1/returns", params={"order_id": "ord_RETRY"}).json()) == 2
+
+
 # --- exchanges (through the orders service) ----------------------------------------------------
 
 

@@ -18,19 +18,22 @@ the same line at once can never exceed what was delivered.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
 from unico.access.model import Permission, Principal
 from unico.catalog.store import variants
 from unico.core import clock
 from unico.core.db import Database, among
-from unico.core.errors import Conflict, NotFound, ValidationFailed
-from unico.core.events import DomainEvent
+from unico.core.errors import Conflict, IdempotencyMismatch, NotFound, ValidationFailed
+from unico.core.events import DomainEvent, idempotency_keys
 from unico.core.ids import new_id
 from unico.fulfillment.exchanges import ExchangeOrderLine, place_exchange_order
 from unico.fulfillment.refunds import LineToRefund, Settlement, settle, unit_paid_floor
@@ -384,18 +387,85 @@ def record_return(
     return return_id
 
 
-def accept_return(db: Database, request: ReturnRequest, principal: Principal) -> ReturnView:
+IDEMPOTENCY_SCOPE = "returns"
+
+
+def _digest(request: ReturnRequest) -> str:
+    canonical = json.dumps(asdict(request), sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(conn: Connection, key: str | None, digest: str) -> str | None:
+    """The return already recorded under ``key``; 409 if the key came with another request."""
+    if key is None:
+        return None
+    row = conn.execute(
+        select(idempotency_keys.c.request_hash, idempotency_keys.c.response).where(
+            idempotency_keys.c.scope == IDEMPOTENCY_SCOPE, idempotency_keys.c.key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was used for a different return", code="idempotency.mismatch", key=key
+        )
+    return str(row.response["return_id"])
+
+
+def _claim(conn: Connection, key: str | None, digest: str, return_id: str) -> None:
+    """Store the key with the return, in its transaction: a concurrent twin fails on the key."""
+    if key is not None:
+        conn.execute(
+            idempotency_keys.insert().values(
+                scope=IDEMPOTENCY_SCOPE,
+                key=key,
+                request_hash=digest,
+                status_code=201,
+                response={"return_id": return_id},
+                created_at=clock.now(),
+            )
+        )
+
+
+def accept_return(
+    db: Database, request: ReturnRequest, principal: Principal, idempotency_key: str | None = None
+) -> ReturnView:
     """Record a return (see the module docstring); bad input raises and changes nothing.
+
+    With an ``idempotency_key``, a retry of the same request returns the return the first one
+    recorded and records nothing (a till or a courier's scanner retrying after a timeout).
 
     With exchange items, the return is checked once without writing (to price the replacements),
     then checked again under its locks and recorded inside the unit of work that places the
     replacement order, so the return and its exchange order exist together or not at all.
     """
     principal.require(Permission.RETURNS_WRITE)
+    digest = _digest(request)
+    try:
+        return _accept(db, request, principal, idempotency_key, digest)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        with db.read() as conn:  # a concurrent twin recorded it first
+            first = _replayed(conn, idempotency_key, digest)
+            if first is None:
+                raise
+            return return_view(conn, first)
+
+
+def _accept(
+    db: Database, request: ReturnRequest, principal: Principal, key: str | None, digest: str
+) -> ReturnView:
+    with db.read() as conn:
+        first = _replayed(conn, key, digest)
+        if first is not None:
+            return return_view(conn, first)
     if not request.exchange:
         with db.write() as conn:
             plan = plan_return(conn, request, principal)
             return_id = record_return(conn, plan, principal)
+            _claim(conn, key, digest, return_id)
             return return_view(conn, return_id)
     with db.read() as conn:
         preview = plan_return(conn, request, principal)
@@ -410,6 +480,7 @@ def accept_return(db: Database, request: ReturnRequest, principal: Principal) ->
 
     def record(conn: Connection, exchange_order_id: str) -> None:
         record_return(conn, locked[0], principal, return_id=return_id, exchange_order_id=exchange_order_id)
+        _claim(conn, key, digest, return_id)
 
     place_exchange_order(
         db,

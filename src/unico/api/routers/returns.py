@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -163,8 +164,14 @@ def _return_out(view: ReturnView) -> ReturnOut:
 
 
 @router.post("/returns", response_model=ReturnOut, status_code=status.HTTP_201_CREATED)
-def post_return(body: ReturnIn, db: DbDep, principal: PrincipalDep) -> ReturnOut:
-    """Take a return of delivered order lines at a store's desk, or announce one by post."""
+def post_return(
+    body: ReturnIn,
+    db: DbDep,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ReturnOut:
+    """Take a return of delivered order lines at a store's desk, or announce one by post. A retry
+    with the same ``Idempotency-Key`` gets the same return back and records nothing more."""
     request = ReturnRequest(
         order_id=body.order_id,
         location=body.location,
@@ -173,7 +180,7 @@ def post_return(body: ReturnIn, db: DbDep, principal: PrincipalDep) -> ReturnOut
         exchange=tuple(ExchangeItem(x.sku, x.quantity, x.unit_price) for x in body.exchange),
         associate=body.associate,
     )
-    return _return_out(returns.accept_return(db, request, principal))
+    return _return_out(returns.accept_return(db, request, principal, idempotency_key))
 
 
 @router.post("/returns/{return_id}/receive", response_model=ReturnOut)
