@@ -1,8 +1,9 @@
 """Orders in the console: search, the detail with its timeline, order entry by an associate
 (endless aisle and reserve in store) and the e-reservations and pickups due today.
 
-The store's fulfillment queue and the returns desk live in their own modules; their routers are
-included here, so the console mounts the whole order desk through this one router.
+The store's fulfillment queue, the returns desk and shared carts checked out at the counter live
+in their own modules; their routers are included here, so the console mounts the whole order desk
+through this one router.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from unico.access.model import Permission
 from unico.console.rendering import is_htmx
 from unico.console.sessions import DbDep, SettingsDep, StaffDep, require_csrf
-from unico.console.views import fulfillment, returns
+from unico.console.views import carts, fulfillment, returns
 from unico.console.views.order_desk import PageError, page, parse_price, store_choices, working_store
 from unico.core.errors import NotFound, UnicoError, ValidationFailed
 from unico.fulfillment import etickets, options
@@ -325,3 +326,4 @@ def detail(
 
 router.include_router(fulfillment.router)
 router.include_router(returns.router)
+router.include_router(carts.router)
