@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
@@ -79,6 +79,21 @@ class Origin:
     label: str
 
 
+# Other modules may keep opening hours in memory (orders cache them per process for a few
+# seconds): they register here and are told, in this process, once a change is committed.
+_hours_listeners: list[Callable[[], None]] = []
+
+
+def on_hours_changed(listener: Callable[[], None]) -> None:
+    """Call ``listener`` after any change of opening hours or exceptions made in this process."""
+    _hours_listeners.append(listener)
+
+
+def _hours_changed() -> None:
+    for listener in _hours_listeners:
+        listener()
+
+
 def _check_draft(draft: LocationDraft) -> None:
     if not draft.code or len(draft.code) > 40:
         raise ValidationFailed("code must be 1-40 characters", field="code")
@@ -134,6 +149,7 @@ def create_location(db: Database, draft: LocationDraft, actor: str) -> LocationV
                 "inventory.location_created", "location", draft.code, {"actor": actor, "type": draft.type}
             ),
         )
+    _hours_changed()
     return get_location(db, draft.code)
 
 
@@ -164,6 +180,7 @@ def set_hours(
         record_event(
             conn, DomainEvent("inventory.location_hours_changed", "location", code, {"actor": actor})
         )
+    _hours_changed()
     return get_location(db, code)
 
 
@@ -204,6 +221,7 @@ def add_exception(
                 {"day": day.isoformat(), "closed": closed, "actor": actor},
             ),
         )
+    _hours_changed()
     return get_location(db, code)
 
 
