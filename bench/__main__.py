@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ["bench.availability", "bench.identity", "bench.orders", "bench.tracking"]
+BENCHMARKS = [
+    "bench.availability",
+    "bench.identity",
+    "bench.orders",
+    "bench.resolution",
+    "bench.tracking",
+]
 
 if __name__ == "__main__":
     for name in BENCHMARKS:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ARRAY, ColumnElement, String, and_, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -154,12 +154,26 @@ def insert_identifiers(
 
 
 def identifier_rows_among(conn: Connection, identifiers: Iterable[Identifier]) -> ColumnElement[bool]:
-    """A condition matching at least the rows of ``identifiers`` (``kind IN .. AND value IN ..``,
-    one cached statement whatever their number); callers keep the exact pairs."""
+    """A condition matching at least the rows of ``identifiers``, one cached statement whatever
+    their number; callers keep the exact pairs. On PostgreSQL the exact pairs, from two array
+    parameters (``(kind, value) IN (SELECT * FROM unnest(..))``): one unique-index probe per
+    pair, where ``kind = ANY(..) AND value = ANY(..)`` would read every identifier of those kinds.
+    On SQLite ``kind IN .. AND value IN ..``, which probes the same index for each combination."""
     pairs = list(identifiers)
+    c = customer_identifiers.c
+    if conn.dialect.name == "postgresql":
+        wanted = (
+            func.unnest(
+                bindparam(None, [i.kind for i in pairs], type_=ARRAY(String())),
+                bindparam(None, [i.value for i in pairs], type_=ARRAY(String())),
+            )
+            .table_valued("kind", "value")
+            .render_derived()
+        )
+        return tuple_(c.kind, c.value).in_(select(wanted.c.kind, wanted.c.value))
     return and_(
-        among(conn, customer_identifiers.c.kind, sorted({i.kind for i in pairs})),
-        among(conn, customer_identifiers.c.value, sorted({i.value for i in pairs})),
+        among(conn, c.kind, sorted({i.kind for i in pairs})),
+        among(conn, c.value, sorted({i.value for i in pairs})),
     )
 
 

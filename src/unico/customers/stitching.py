@@ -74,20 +74,15 @@ def stitch(
     anchor: str | None = None,
     actor: str = SYSTEM_ACTOR,
     touch: bool = True,
-    known_new: bool = False,
 ) -> Stitched:
     """Apply the flat matching logic to normalised ``identifiers`` (and ``anchor``, a profile they
     are being added to) and save the outcome: create a profile, attach the new identifiers, or
     merge the matching profiles into the oldest; then apply ``traits`` and (if ``touch``)
-    ``seen_at``. ``known_new``: the caller has just seen that none of the identifiers exists, so
-    the graph is not read first (a concurrent first sighting is still caught by the unique key)."""
+    ``seen_at``."""
     seen = seen_at or clock.now()
     outcome = Stitched(None, "none")
-    for attempt in range(3):
-        blind = known_new and attempt == 0 and anchor is None
-        outcome, conflicted = _stitch_once(
-            conn, identifiers, anchor, source, seen, actor, traits, blind, touch
-        )
+    for _ in range(3):
+        outcome, conflicted = _stitch_once(conn, identifiers, anchor, source, seen, actor, traits, touch)
         if not conflicted:
             break
         # Another transaction stored one of our new identifiers first (PostgreSQL waits for it
@@ -122,14 +117,9 @@ def _stitch_once(
     seen: datetime,
     actor: str,
     traits: Mapping[str, Any] | None,
-    blind: bool,
     touch: bool,
 ) -> tuple[Stitched, bool]:
-    owners: dict[Identifier, str] = {}
-    internal: dict[str, int] = {}
-    holdings: dict[str, Holding] = {}
-    if not blind:
-        owners, internal, holdings = _locked_graph_around(conn, identifiers, anchor)
+    owners, internal, holdings = _locked_graph_around(conn, identifiers, anchor)
     decision = decide_stitch(identifiers, owners, holdings, anchor)
     if decision.action == "none" or (decision.action == "create" and not decision.add):
         return Stitched(None, "none", dropped=decision.dropped), False
