@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.factories import make_location, make_variants
 from tests.identity_support import add_order, freeze, identify, make_sources, message, minutes, send, track
@@ -15,6 +15,7 @@ from unico.core.db import Database
 from unico.core.events import DomainEvent
 from unico.core.outbox import OutboxEvent, Subscribers
 from unico.customers import jobs, service
+from unico.customers.resolution import RESOLUTION_LOCK
 from unico.customers.store import customer_profiles, identity_merges
 from unico.customers.tracking_store import tracking_events
 from unico.fulfillment.returns_store import etickets
@@ -186,3 +187,18 @@ def test_the_computed_traits_cache_is_refreshed_and_invalidated_by_orders(
         minutes(2).isoformat(),
     )
     assert [name for name, _ in jobs.PERIODIC_JOBS] == ["resolve_identities", "refresh_computed_traits"]
+
+
+def test_one_worker_resolves_at_a_time_on_postgresql(
+    db: Database, backend: str, keys: dict[str, str]
+) -> None:
+    """While another worker holds the resolution lock, a worker leaves the queue to it."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time anyway")
+    send(db, keys["web"], track("Product Viewed", minutes(1), anon="w-9", product_id="P1"))
+    with db.write() as other:
+        other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RESOLUTION_LOCK})
+        assert jobs.resolve_identities(db) == 0
+        assert [resolved for _, _, resolved in event_profiles(db)] == [False]
+    assert jobs.resolve_identities(db) == 1
+    assert [resolved for _, _, resolved in event_profiles(db)] == [True]

@@ -129,9 +129,11 @@ def resolve_identities(db: Database, batch: int = BATCH) -> int:
     joining one known profile (attached, traits applied). Only events that merge profiles, alias
     or open an e-ticket go through :func:`stitch` one by one.
 
-    Two workers resolving events of the same person at once can deadlock on PostgreSQL (each
-    waits for an identifier or a profile the other has written); the loser's batch is rolled
-    back whole and tried again, now seeing what the winner committed."""
+    On PostgreSQL one worker resolves at a time (a transaction-level advisory lock; a worker that
+    finds it taken returns 0 and leaves the queue to the one holding it): two workers resolving
+    events of the same person at once would create two profiles to merge, and could deadlock on
+    each other's identifiers. A deadlock with another writer of the graph (an API call, an
+    import) rolls the batch back whole and tries again, now seeing what the other committed."""
     for attempt in range(DEADLOCK_RETRIES + 1):
         try:
             return _resolve_batch(db, batch)
@@ -141,8 +143,19 @@ def resolve_identities(db: Database, batch: int = BATCH) -> int:
     raise AssertionError("unreachable")
 
 
+# The key of the advisory lock that lets one worker resolve at a time ("unico_id" in ASCII).
+RESOLUTION_LOCK = 0x756E69636F5F6964
+
+
 def _resolve_batch(db: Database, batch: int) -> int:
     with db.write() as conn:
+        if (
+            conn.dialect.name == "postgresql"
+            and not conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RESOLUTION_LOCK}
+            ).scalar_one()
+        ):
+            return 0
         rows = unresolved_events(conn, batch)
         messages = [(row, normalise_identifiers(_pairs(row))) for row in rows]
         wanted = {i for _, identifiers in messages for i in identifiers}
