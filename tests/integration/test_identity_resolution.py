@@ -189,12 +189,11 @@ def test_the_computed_traits_cache_is_refreshed_and_invalidated_by_orders(
     assert [name for name, _ in jobs.PERIODIC_JOBS] == ["resolve_identities", "refresh_computed_traits"]
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has one writer anyway
 def test_one_worker_resolves_at_a_time_on_postgresql(
     db: Database, backend: str, keys: dict[str, str]
 ) -> None:
     """While another worker holds the resolution lock, a worker leaves the queue to it."""
-    if backend != "postgresql":
-        pytest.skip("SQLite has one writer at a time anyway")
     send(db, keys["web"], track("Product Viewed", minutes(1), anon="w-9", product_id="P1"))
     with db.write() as other:
         other.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RESOLUTION_LOCK})
