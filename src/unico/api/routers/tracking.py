@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response, status
@@ -21,7 +22,7 @@ from unico.api.deps import DbDep, PrincipalDep
 from unico.api.schemas import StrictModel
 from unico.core.db import Database
 from unico.customers import tracking
-from unico.customers.tracking_spec import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MessageRejected
+from unico.customers.tracking_spec import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, MessageRejected
 
 router = APIRouter(tags=["tracking"])
 
@@ -87,40 +88,21 @@ async def _ingest(request: Request, endpoint: str) -> Response:
     return Response(_SUCCESS, media_type="application/json")
 
 
-@router.post("/v1/batch")
-async def post_batch(request: Request) -> Response:
-    """Many messages at once: ``{"batch": [...], "sentAt": ...}``, all stored or none."""
-    return await _ingest(request, "batch")
+def _endpoint(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def receive(request: Request) -> Response:
+        return await _ingest(request, name)
+
+    receive.__name__ = f"post_{name}"
+    receive.__doc__ = (
+        'Many messages at once: ``{"batch": [...], "sentAt": ...}``, all stored or none.'
+        if name == "batch"
+        else f"One Segment ``{name}`` message, stored before the 200."
+    )
+    return receive
 
 
-@router.post("/v1/identify")
-async def post_identify(request: Request) -> Response:
-    return await _ingest(request, "identify")
-
-
-@router.post("/v1/track")
-async def post_track(request: Request) -> Response:
-    return await _ingest(request, "track")
-
-
-@router.post("/v1/page")
-async def post_page(request: Request) -> Response:
-    return await _ingest(request, "page")
-
-
-@router.post("/v1/screen")
-async def post_screen(request: Request) -> Response:
-    return await _ingest(request, "screen")
-
-
-@router.post("/v1/group")
-async def post_group(request: Request) -> Response:
-    return await _ingest(request, "group")
-
-
-@router.post("/v1/alias")
-async def post_alias(request: Request) -> Response:
-    return await _ingest(request, "alias")
+for _name in ("batch", *MESSAGE_TYPES):
+    router.add_api_route(f"/v1/{_name}", _endpoint(_name), methods=["POST"])
 
 
 # --- sources: /api/v1/tracking/sources ------------------------------------------------------------

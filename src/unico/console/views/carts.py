@@ -20,7 +20,14 @@ from unico.access.model import Permission
 from unico.catalog import service as catalog
 from unico.console.security import StaffSession
 from unico.console.sessions import DbDep, SettingsDep, StaffDep, require_csrf
-from unico.console.views.order_desk import PageError, page, parse_price, store_choices, working_store
+from unico.console.views.order_desk import (
+    ContactForm,
+    PageError,
+    page,
+    parse_price,
+    store_choices,
+    working_store,
+)
 from unico.core.db import Database
 from unico.core.errors import Conflict, NotFound, UnicoError, ValidationFailed
 from unico.customers import service as customers
@@ -28,7 +35,7 @@ from unico.customers.profiles import display_name
 from unico.inventory import service as inventory
 from unico.inventory.model import Channel, Method, StockRow
 from unico.orders import carts
-from unico.orders.model import CustomerRef, LineRequest, OrderRequest
+from unico.orders.model import LineRequest, OrderRequest
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -66,19 +73,13 @@ class CartRow:
 
 
 @dataclass
-class CheckoutForm:
+class CheckoutForm(ContactForm):
     """What the associate chose, kept to show the page again after a refusal."""
 
     store: str = ""
     mode: str = PER_LINE
     line_modes: dict[str, str] = field(default_factory=dict)
     prices: dict[str, str] = field(default_factory=dict)
-    customer_name: str = ""
-    customer_email: str = ""
-    customer_phone: str = ""
-    line1: str = ""
-    postcode: str = ""
-    city: str = ""
     seen: str = ""
     key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
@@ -124,27 +125,12 @@ class CheckoutForm:
             lines.append(LineRequest(line.sku, line.quantity, price, method, pickup))
         address = None
         if any(line.method is Method.HOME_DELIVERY for line in lines):
-            if not (self.line1.strip() and self.city.strip() and self.postcode.strip()):
-                raise ValidationFailed(
-                    "home delivery needs the address", code="console.address_required", field="address"
-                )
-            address = {
-                "name": self.customer_name.strip(),
-                "line1": self.line1.strip(),
-                "city": self.city.strip(),
-                "postcode": self.postcode.strip(),
-                "country": "IT",
-            }
+            address = self.address()
         request = OrderRequest(
             channel=Channel.STORE,
             lines=(),
             store=self.store,
-            customer=CustomerRef(
-                customer_id=cart.customer_id,
-                email=self.customer_email.strip() or None,
-                name=self.customer_name.strip() or None,
-                phone=self.customer_phone.strip() or None,
-            ),
+            customer=self.customer(cart.customer_id),
             currency=currency,
             shipping_address=address,
         )

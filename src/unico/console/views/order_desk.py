@@ -20,6 +20,7 @@ from unico.core.errors import UnicoError, ValidationFailed
 from unico.core.money import Money
 from unico.inventory import locations as network
 from unico.inventory.model import LocationType
+from unico.orders.model import CustomerRef
 from unico.orders.network import DEFAULT_TIMEZONE
 
 
@@ -87,3 +88,37 @@ def parse_price(text: str, currency: str, field: str) -> int:
     if value < 0 or not value.is_finite():
         raise ValidationFailed(f"'{text}' is not a price", code="console.bad_price", field=field)
     return Money.from_decimal(value, currency).amount
+
+
+@dataclass
+class ContactForm:
+    """The customer and delivery address an associate types on an order form."""
+
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+    line1: str = ""
+    postcode: str = ""
+    city: str = ""
+
+    def customer(self, customer_id: str | None = None) -> CustomerRef:
+        return CustomerRef(
+            customer_id=customer_id,
+            email=self.customer_email.strip() or None,
+            name=self.customer_name.strip() or None,
+            phone=self.customer_phone.strip() or None,
+        )
+
+    def address(self) -> dict[str, str]:
+        """The shipping address for a home delivery; ValidationFailed when it is incomplete."""
+        if not (self.line1.strip() and self.city.strip() and self.postcode.strip()):
+            raise ValidationFailed(
+                "home delivery needs the address", code="console.address_required", field="address"
+            )
+        return {
+            "name": self.customer_name.strip(),
+            "line1": self.line1.strip(),
+            "city": self.city.strip(),
+            "postcode": self.postcode.strip(),
+            "country": "IT",
+        }

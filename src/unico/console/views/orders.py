@@ -20,7 +20,14 @@ from unico.access.model import Permission
 from unico.console.rendering import is_htmx
 from unico.console.sessions import DbDep, SettingsDep, StaffDep, require_csrf
 from unico.console.views import carts, fulfillment, returns
-from unico.console.views.order_desk import PageError, page, parse_price, store_choices, working_store
+from unico.console.views.order_desk import (
+    ContactForm,
+    PageError,
+    page,
+    parse_price,
+    store_choices,
+    working_store,
+)
 from unico.core.errors import NotFound, UnicoError, ValidationFailed
 from unico.fulfillment import etickets, options
 from unico.inventory import locations as network
@@ -28,7 +35,7 @@ from unico.inventory import service as inventory
 from unico.inventory.model import Channel, Method
 from unico.orders import console_queries, service
 from unico.orders.lifecycle import OrderStatus
-from unico.orders.model import CustomerRef, LineRequest, OrderRequest
+from unico.orders.model import LineRequest, OrderRequest
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
@@ -81,7 +88,7 @@ def search(
 
 
 @dataclass
-class EntryForm:
+class EntryForm(ContactForm):
     """What the associate typed, kept to show the form again after an error."""
 
     store: str = ""
@@ -89,12 +96,6 @@ class EntryForm:
     skus: list[str] = field(default_factory=lambda: [""] * ENTRY_ROWS)
     quantities: list[str] = field(default_factory=lambda: ["1"] * ENTRY_ROWS)
     prices: list[str] = field(default_factory=lambda: [""] * ENTRY_ROWS)
-    customer_name: str = ""
-    customer_email: str = ""
-    customer_phone: str = ""
-    line1: str = ""
-    postcode: str = ""
-    city: str = ""
     key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     def request(self, currency: str) -> OrderRequest:
@@ -131,26 +132,12 @@ class EntryForm:
             raise ValidationFailed("give at least one SKU", code="console.no_lines", field="lines")
         address = None
         if method is Method.HOME_DELIVERY:
-            if not (self.line1.strip() and self.city.strip() and self.postcode.strip()):
-                raise ValidationFailed(
-                    "home delivery needs the address", code="console.address_required", field="address"
-                )
-            address = {
-                "name": self.customer_name.strip(),
-                "line1": self.line1.strip(),
-                "city": self.city.strip(),
-                "postcode": self.postcode.strip(),
-                "country": "IT",
-            }
+            address = self.address()
         return OrderRequest(
             channel=Channel.STORE,
             lines=tuple(lines),
             store=self.store,
-            customer=CustomerRef(
-                email=self.customer_email.strip() or None,
-                name=self.customer_name.strip() or None,
-                phone=self.customer_phone.strip() or None,
-            ),
+            customer=self.customer(),
             currency=currency,
             shipping_address=address,
         )
