@@ -26,14 +26,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import IntegrityError
 
 from unico.access.model import Permission, Principal
 from unico.catalog.store import variants
 from unico.core import clock
 from unico.core.db import Database, among
-from unico.core.errors import Conflict, IdempotencyMismatch, NotFound, ValidationFailed
-from unico.core.events import DomainEvent, idempotency_keys
+from unico.core.errors import Conflict, NotFound, ValidationFailed
+from unico.core.events import DomainEvent
+from unico.core.idempotency import remember, stored_response
 from unico.core.ids import new_id
 from unico.fulfillment.exchanges import ExchangeOrderLine, place_exchange_order
 from unico.fulfillment.refunds import LineToRefund, Settlement, settle, unit_paid_floor
@@ -397,35 +397,18 @@ def _digest(request: ReturnRequest) -> str:
 
 def _replayed(conn: Connection, key: str | None, digest: str) -> str | None:
     """The return already recorded under ``key``; 409 if the key came with another request."""
-    if key is None:
-        return None
-    row = conn.execute(
-        select(idempotency_keys.c.request_hash, idempotency_keys.c.response).where(
-            idempotency_keys.c.scope == IDEMPOTENCY_SCOPE, idempotency_keys.c.key == key
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise IdempotencyMismatch(
-            "this Idempotency-Key was used for a different return", code="idempotency.mismatch", key=key
-        )
-    return str(row.response["return_id"])
+    stored = None if key is None else stored_response(conn, IDEMPOTENCY_SCOPE, key, digest, "return")
+    return None if stored is None else str(stored[1]["return_id"])
+
+
+class _KeyTaken(Exception):
+    """A concurrent twin stored the idempotency key first; this transaction rolls back."""
 
 
 def _claim(conn: Connection, key: str | None, digest: str, return_id: str) -> None:
-    """Store the key with the return, in its transaction: a concurrent twin fails on the key."""
-    if key is not None:
-        conn.execute(
-            idempotency_keys.insert().values(
-                scope=IDEMPOTENCY_SCOPE,
-                key=key,
-                request_hash=digest,
-                status_code=201,
-                response={"return_id": return_id},
-                created_at=clock.now(),
-            )
-        )
+    """Store the key with the return, in its transaction."""
+    if key is not None and not remember(conn, IDEMPOTENCY_SCOPE, key, digest, {"return_id": return_id}):
+        raise _KeyTaken
 
 
 def accept_return(
@@ -444,9 +427,7 @@ def accept_return(
     digest = _digest(request)
     try:
         return _accept(db, request, principal, idempotency_key, digest)
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
+    except _KeyTaken:
         with db.read() as conn:  # a concurrent twin recorded it first
             first = _replayed(conn, idempotency_key, digest)
             if first is None:

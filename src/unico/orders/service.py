@@ -17,14 +17,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from unico.access.model import Principal
 from unico.core import clock
 from unico.core.db import Database
-from unico.core.errors import IdempotencyMismatch, InsufficientStock, UnicoError
-from unico.core.events import DomainEvent, idempotency_keys
+from unico.core.errors import InsufficientStock, UnicoError
+from unico.core.events import DomainEvent
+from unico.core.idempotency import remember as remember_response
+from unico.core.idempotency import stored_response
 from unico.core.ids import new_id
 from unico.fulfillment.work import TaskKey, open_tasks
 from unico.inventory import ledger
@@ -59,12 +60,6 @@ _INSERT_ORDER = orders.insert().returning(orders.c.id)
 _INSERT_LINES = order_lines.insert().returning(order_lines.c.id, sort_by_parameter_order=True)
 _INSERT_ALLOCATIONS = order_allocations.insert()
 _INSERT_DECISION = sourcing_decisions.insert()
-_REMEMBER = {
-    "postgresql": postgresql.insert(idempotency_keys)
-    .on_conflict_do_nothing()
-    .returning(idempotency_keys.c.key),
-    "sqlite": sqlite.insert(idempotency_keys).on_conflict_do_nothing().returning(idempotency_keys.c.key),
-}
 DEFAULT_HOLD_HOURS = 48
 
 
@@ -127,7 +122,7 @@ def submit_order(
         if not idempotency_key:
             raise
         with db.read() as conn:
-            stored = _stored_response(conn, idempotency_key, digest)
+            stored = stored_response(conn, IDEMPOTENCY_SCOPE, idempotency_key, digest, "order")
         if stored is None:
             raise
         return stored
@@ -167,37 +162,6 @@ def place_order(
     """Place an order from any channel: sourcing, reservation, store tasks and events, atomically."""
     _status, doc = submit_order(db, request, principal, idempotency_key, hold_hours=hold_hours)
     return view_from_document(doc)
-
-
-def _stored_response(conn: Connection, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:
-    row = conn.execute(
-        select(idempotency_keys).where(
-            idempotency_keys.c.scope == IDEMPOTENCY_SCOPE, idempotency_keys.c.key == key
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise IdempotencyMismatch(
-            "this Idempotency-Key was used for a different order", code="idempotency.mismatch", key=key
-        )
-    return int(row.status_code), dict(row.response)
-
-
-def _remember(conn: Connection, key: str, digest: str, doc: dict[str, Any]) -> bool:
-    """Store the response under the key; False when a concurrent request stored one first."""
-    done = conn.execute(
-        _REMEMBER[conn.dialect.name],
-        {
-            "scope": IDEMPOTENCY_SCOPE,
-            "key": key,
-            "request_hash": digest,
-            "status_code": 201,
-            "response": doc,
-            "created_at": clock.now(),
-        },
-    ).first()
-    return done is not None
 
 
 def _decide(
@@ -478,7 +442,9 @@ def _save(
         remembered = write_new_order(conn, draft, at, claim)
     else:
         _write_draft(conn, draft, at)
-        remembered = remember is None or _remember(conn, remember[0], remember[1], draft.doc)
+        remembered = remember is None or remember_response(
+            conn, IDEMPOTENCY_SCOPE, remember[0], remember[1], draft.doc
+        )
     sites = snapshot.sites
     for line, location_id, quantity in draft.sold:
         give_back(conn, [(line.variant_id, location_id, quantity)], at)
