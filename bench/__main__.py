@@ -11,7 +11,9 @@ import importlib
 BENCHMARKS = [
     "bench.availability",
     "bench.identity",
+    "bench.loyalty",
     "bench.orders",
+    "bench.pricing",
     "bench.resolution",
     "bench.tracking",
 ]

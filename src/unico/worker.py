@@ -22,7 +22,9 @@ from unico.core.outbox import DEFAULT_LEASE, Senders, Subscribers, WebhookSender
 from unico.customers import jobs as customer_jobs
 from unico.fulfillment import jobs as fulfillment_jobs
 from unico.inventory.reservations import release_expired_reservations
+from unico.loyalty import jobs as loyalty_jobs
 from unico.orders import jobs as order_jobs
+from unico.pricing import jobs as pricing_jobs
 from unico.settings import Settings
 
 log = logging.getLogger("unico.worker")
@@ -34,6 +36,8 @@ DEFAULT_PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ("release_expired_reservations", release_expired_reservations),
     *order_jobs.PERIODIC_JOBS,
     *customer_jobs.PERIODIC_JOBS,
+    *pricing_jobs.PERIODIC_JOBS,
+    *loyalty_jobs.PERIODIC_JOBS,
 )
 
 # Rounds of fan-out/delivery per tick while batches come back full, so a backlog drains quickly
@@ -49,6 +53,8 @@ def default_subscribers(db: Database) -> Subscribers:
     order_jobs.subscribe(subscribers, db)
     fulfillment_jobs.subscribe(subscribers, db)
     customer_jobs.subscribe(subscribers, db)
+    pricing_jobs.subscribe(subscribers, db)
+    loyalty_jobs.subscribe(subscribers, db)
     return subscribers
 
 

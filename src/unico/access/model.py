@@ -33,6 +33,11 @@ class Permission(StrEnum):
     CUSTOMERS_WRITE = "customers:write"
     PRIVACY_MANAGE = "privacy:manage"
     TRACKING_MANAGE = "tracking:manage"
+    PRICING_READ = "pricing:read"
+    PRICING_MANAGE = "pricing:manage"
+    LOYALTY_READ = "loyalty:read"
+    LOYALTY_WRITE = "loyalty:write"
+    LOYALTY_MANAGE = "loyalty:manage"
 
 
 _READ = {
@@ -41,6 +46,8 @@ _READ = {
     Permission.INVENTORY_READ,
     Permission.ORDERS_READ,
     Permission.CUSTOMERS_READ,
+    Permission.PRICING_READ,
+    Permission.LOYALTY_READ,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -58,6 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RETURNS_WRITE,
             Permission.CUSTOMERS_WRITE,
             Permission.TRACKING_MANAGE,
+            Permission.LOYALTY_WRITE,
         }
     ),
     Role.ANALYST: frozenset(_READ),
@@ -73,6 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FULFILLMENT_WRITE,
             Permission.RETURNS_WRITE,
             Permission.CUSTOMERS_WRITE,
+            Permission.LOYALTY_WRITE,
         }
     ),
 }

@@ -15,8 +15,11 @@ from unico.api.routers import (
     fulfillment,
     inventory,
     locations,
+    loyalty,
+    loyalty_program,
     matching,
     orders,
+    pricing,
     privacy,
     returns,
     tracking,
@@ -52,6 +55,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         matching,  # before customers: /customers/reviews must not be read as a profile id
         customers,
         privacy,
+        pricing,
+        loyalty,
+        loyalty_program,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # Segment-compatible tracking lives at /v1, where Segment and RudderStack SDKs send it.
