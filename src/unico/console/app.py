@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from unico.console.rendering import is_htmx, render
 from unico.console.security import SESSION_COOKIE, CsrfRejected
 from unico.console.sessions import LoginRequired, visitor_locale
-from unico.console.views import auth, customers, orders, products, stores
+from unico.console.views import auth, customers, loyalty, orders, pricing, products, stores
 from unico.core.errors import Unauthenticated, UnicoError
 from unico.settings import Settings
 
@@ -36,6 +36,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     console.include_router(stores.router)
     console.include_router(orders.router)
     console.include_router(customers.router)
+    console.include_router(pricing.router)
+    console.include_router(loyalty.router)
     _install_error_pages(console)
     app.mount("/console", console)
 
