@@ -11,7 +11,7 @@ def test_health_and_readiness(server: LiveServer) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{server.url}/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "schema": "0011"}
+    assert ready.json() == {"status": "ready", "schema": "0012"}
 
 
 def test_metrics_expose_request_counts(server: LiveServer) -> None:

@@ -38,4 +38,4 @@ def test_downgrade_to_base_and_up_again(db: Database, backend: str, tmp_path: Pa
     downgrade_database(url, "base")
     assert current_revision(url) is None
     upgrade_database(url)
-    assert current_revision(url) == "0011"
+    assert current_revision(url) == "0012"

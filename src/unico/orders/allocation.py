@@ -69,7 +69,7 @@ def check_request(request: OrderRequest) -> None:
     for i, line in enumerate(request.lines):
         if line.quantity <= 0:
             raise ValidationFailed("quantity must be a positive number of units", field=f"lines.{i}.quantity")
-        if line.unit_price < 0:
+        if line.unit_price is not None and line.unit_price < 0:
             raise ValidationFailed("unit_price cannot be negative", field=f"lines.{i}.unit_price")
         if line.method in STORE_METHODS and not line.pickup_store:
             raise ValidationFailed(f"{line.method} needs pickup_store", field=f"lines.{i}.pickup_store")
@@ -83,7 +83,7 @@ def check_request(request: OrderRequest) -> None:
                 channel=request.channel.value,
                 method=line.method.value,
             )
-        subtotal += line.unit_price * line.quantity
+        subtotal += (line.unit_price or 0) * line.quantity
     if request.discount > subtotal:
         raise ValidationFailed("discount exceeds the order subtotal", field="discount")
 

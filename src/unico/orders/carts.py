@@ -261,11 +261,14 @@ def checkout(
     hold_hours: int = service.DEFAULT_HOLD_HOURS,
 ) -> tuple[int, dict[str, Any]]:
     """Place the cart as an order (its lines, or ``lines`` when given); the cart is closed and its
-    soft holds released in the order's transaction."""
+    soft holds released in the order's transaction. A cart line without a price (0) is priced by
+    the pricing engine, like an order line without ``unit_price``."""
     if not lines:
         cart = get_cart(db, cart_id)
         lines = [
-            LineRequest(line.sku, line.quantity, line.unit_price, Method(line.method), line.pickup_store)
+            LineRequest(
+                line.sku, line.quantity, line.unit_price or None, Method(line.method), line.pickup_store
+            )
             for line in cart.lines
         ]
         if not lines:

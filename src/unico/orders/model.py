@@ -24,9 +24,12 @@ class CustomerRef:
 
 @dataclass(frozen=True)
 class LineRequest:
+    """One line as a channel asks for it. ``unit_price`` None: the pricing engine prices it; a
+    given price is a manual price, kept as is (see :mod:`unico.orders.quoting`)."""
+
     sku: str
     quantity: int
-    unit_price: int
+    unit_price: int | None = None
     method: Method = Method.HOME_DELIVERY
     pickup_store: str | None = None
 
@@ -45,6 +48,7 @@ class OrderRequest:
     shipping_address: dict[str, Any] | None = None
     cart_id: str | None = None
     max_locations: int | None = None
+    coupons: tuple[str, ...] = ()  # codes the customer typed; they need engine-priced lines
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class OrderView:
     expires_at: datetime | None = None
     cart_id: str | None = None
     timeline: tuple[TimelineEntry, ...] = ()
+    # How the engine priced the order (adjustments, explanations, VAT); None for manual prices.
+    pricing: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

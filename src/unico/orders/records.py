@@ -71,6 +71,7 @@ class OrderState:
     expires_at: datetime | None
     created_at: datetime
     lines: list[Line]
+    pricing: dict[str, Any] | None = None  # the engine's adjustments and VAT (orders.pricing)
 
     def line(self, line_no: int) -> Line:
         for line in self.lines:
@@ -251,6 +252,7 @@ def _state(conn: Connection, head: Any) -> OrderState:
         head.expires_at,
         head.created_at,
         lines,
+        head.pricing,
     )
 
 
@@ -339,6 +341,7 @@ def view_of(state: OrderState, timeline: list[TimelineEntry] | None = None) -> O
         expires_at=state.expires_at,
         cart_id=state.cart_id,
         timeline=tuple(timeline or ()),
+        pricing=state.pricing,
     )
 
 
@@ -391,6 +394,7 @@ def document(view: OrderView) -> dict[str, Any]:
             for line in view.lines
         ],
         "created_at": view.created_at.isoformat(),
+        "pricing": view.pricing,
         **(
             {
                 "timeline": [
@@ -442,4 +446,5 @@ def view_from_document(doc: dict[str, Any]) -> OrderView:
         created_at=datetime.fromisoformat(doc["created_at"]),
         expires_at=datetime.fromisoformat(doc["expires_at"]) if doc.get("expires_at") else None,
         cart_id=doc.get("cart_id"),
+        pricing=doc.get("pricing"),
     )

@@ -36,7 +36,7 @@ from unico.orders.holds import NewReservation, available_now, give_back, hold_st
 from unico.orders.lifecycle import AllocationStatus, OrderStatus, TaskKind, derive_status, task_kind_for
 from unico.orders.model import STORE_METHODS, OrderRequest, OrderSummary, OrderView
 from unico.orders.network import Snapshot, destination_point, load_snapshot
-from unico.orders.pricing import allocate_discount
+from unico.orders.quoting import PricedOrder, check_pricing, price_order, record_redemptions
 from unico.orders.records import (
     Allocation,
     Journal,
@@ -80,6 +80,7 @@ def request_digest(request: OrderRequest) -> str:
         request.shipping_address,
         request.cart_id,
         request.max_locations,
+        list(request.coupons),
         [(ln.sku, ln.quantity, ln.unit_price, ln.method.value, ln.pickup_store) for ln in request.lines],
     )
     return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()
@@ -101,6 +102,7 @@ def submit_order(
     ``before``/``after`` run in the same transaction (a cart checkout releases its holds before
     and closes the cart after)."""
     check_request(request)
+    check_pricing(request)
     if principal.store_code and not request.store:
         request = replace(request, store=principal.store_code)  # an associate sells for their store
     digest = request_digest(request) if idempotency_key else ""
@@ -195,6 +197,7 @@ def _place(
     conditional hold still refuses anything that was taken meanwhile)."""
     at = clock.now()
     snapshot, placement = decided or _decide(conn, request, principal, at)
+    priced = price_order(conn, request, at)  # no query when every line has its price
     failed = hold_stock(
         conn,
         (
@@ -205,7 +208,7 @@ def _place(
     )
     if failed:
         raise _refusal(conn, request, placement, snapshot, failed[0])
-    return _save(conn, request, principal, placement, snapshot, at, hold_hours, remember)
+    return _save(conn, request, principal, placement, snapshot, priced, at, hold_hours, remember)
 
 
 def _refusal(
@@ -234,14 +237,13 @@ def _build(
     principal: Principal,
     placement: Placement,
     snapshot: Snapshot,
+    priced: PricedOrder,
     at: datetime,
     hold_hours: int,
 ) -> Draft:
     """Lines, allocations, reservations, tasks, statuses, timeline and events, in memory."""
     order_id = new_id("ord")
-    amounts = [line.unit_price * line.quantity for line in request.lines]
-    shares = allocate_discount(request.discount, amounts)
-    subtotal = sum(amounts)
+    subtotal, discount = priced.subtotal, priced.discount
     e_reservation = any(line.method is Method.RESERVE_IN_STORE for line in request.lines)
     expires_at = at + timedelta(hours=hold_hours) if e_reservation else None
     associate = request.associate or (principal.name if principal.kind == "user" else None)
@@ -258,13 +260,13 @@ def _build(
             req.method.value,
             placement.pickup_ids[no] if req.method in STORE_METHODS else None,
             sites[placement.pickup_ids[no] or 0].code if placement.pickup_ids[no] else None,
-            req.unit_price,
-            shares[no - 1],
-            amounts[no - 1] - shares[no - 1],
+            price.unit_price,
+            price.discount,
+            price.paid,
             OrderStatus.ALLOCATED.value,
             0,
         )
-        for no, req in enumerate(request.lines, start=1)
+        for no, (req, price) in enumerate(zip(request.lines, priced.lines, strict=True), start=1)
     ]
     owner = {True: OwnerType.E_RESERVATION.value, False: OwnerType.ORDER.value}
     made: list[NewReservation] = []
@@ -311,12 +313,13 @@ def _build(
         associate,
         request.currency,
         subtotal,
-        request.discount,
-        subtotal - request.discount,
+        discount,
+        subtotal - discount,
         request.cart_id,
         expires_at,
         at,
         lines,
+        priced.document,
     )
     journal = Journal(at, principal.actor)
     # the associate's name stays in the timeline, out of the outbox (no personal data there)
@@ -327,6 +330,8 @@ def _build(
         {"associate": associate},
         event=DomainEvent("order.placed", "order", order_id, order_payload(state)),
     )
+    for note in priced.notes:
+        journal.note(0, note.kind, note.message, note.detail)
     state.status = OrderStatus.ALLOCATED
     where = sorted({a.location for _l, a, _k in placed})
     journal.order_event(state, "order.allocated", "allocated at " + ", ".join(where), locations=where)
@@ -356,10 +361,11 @@ def _build(
         "associate": associate,
         "currency": request.currency,
         "subtotal_minor": subtotal,
-        "discount_minor": request.discount,
-        "total_minor": subtotal - request.discount,
+        "discount_minor": discount,
+        "total_minor": subtotal - discount,
         "cart_id": request.cart_id,
         "expires_at": expires_at,
+        "pricing": priced.document,
         "created_at": at,
         "updated_at": at,
     }
@@ -430,13 +436,14 @@ def _save(
     principal: Principal,
     placement: Placement,
     snapshot: Snapshot,
+    priced: PricedOrder,
     at: datetime,
     hold_hours: int,
     remember: tuple[str, str] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Write the order; returns its document and whether ``remember`` (key, digest) was stored
     (False: another request took the key first)."""
-    draft = _build(request, principal, placement, snapshot, at, hold_hours)
+    draft = _build(request, principal, placement, snapshot, priced, at, hold_hours)
     if conn.dialect.name == "postgresql":
         claim = (IDEMPOTENCY_SCOPE, *remember) if remember else None
         remembered = write_new_order(conn, draft, at, claim)
@@ -445,6 +452,7 @@ def _save(
         remembered = remember is None or remember_response(
             conn, IDEMPOTENCY_SCOPE, remember[0], remember[1], draft.doc
         )
+    record_redemptions(conn, priced, draft.state.order_id, request.customer.customer_id)
     sites = snapshot.sites
     for line, location_id, quantity in draft.sold:
         give_back(conn, [(line.variant_id, location_id, quantity)], at)

@@ -39,6 +39,9 @@ orders = Table(
     Column("expires_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # How the pricing engine priced the order: adjustments with their explanations, the VAT
+    # breakdown, manual-price lines. NULL when every line came with its own price.
+    Column("pricing", Json, nullable=True),
     Index("ix_orders_status_expires", "status", "expires_at"),
     Index("ix_orders_customer", "customer_id"),
     Index("ix_orders_origin", "origin_location_id", "id"),

@@ -45,11 +45,12 @@ _WRITE_ORDER_SQL = """
     WITH o AS (
         INSERT INTO orders (order_id, channel, status, customer_id, customer_email, customer_name,
                             customer_phone, shipping_address, origin_location_id, associate, currency,
-                            subtotal_minor, discount_minor, total_minor, cart_id, expires_at,
+                            subtotal_minor, discount_minor, total_minor, cart_id, expires_at, pricing,
                             created_at, updated_at)
         SELECT h.order_id, h.channel, h.status, h.customer_id, h.customer_email, h.customer_name,
                h.customer_phone, h.shipping_address, h.origin_location_id, h.associate, h.currency,
-               h.subtotal_minor, h.discount_minor, h.total_minor, h.cart_id, h.expires_at, :at, :at
+               h.subtotal_minor, h.discount_minor, h.total_minor, h.cart_id, h.expires_at, h.pricing,
+               :at, :at
         FROM jsonb_populate_record(NULL::orders, CAST(:head AS jsonb)) h
         RETURNING id
     ), l AS (

@@ -30,7 +30,12 @@ class CustomerIn(StrictModel):
 class LineIn(StrictModel):
     sku: str = Field(min_length=1, max_length=40)
     quantity: int = Field(description="Units (> 0).")
-    unit_price: int = Field(ge=0, description="Minor units, VAT included.")
+    unit_price: int | None = Field(
+        default=None,
+        ge=0,
+        description="Minor units, VAT included. Omitted: the pricing engine prices the line (list "
+        "price, overrides, promotions, coupons); given: a manual price, kept as is, with no promotion.",
+    )
     method: Method = Method.HOME_DELIVERY
     pickup_store: str | None = Field(default=None, max_length=40)
 
@@ -40,7 +45,12 @@ class OrderBodyBase(StrictModel):
     store: str | None = Field(default=None, max_length=40, description="The originating store.")
     associate: str | None = Field(default=None, max_length=120)
     customer: CustomerIn = CustomerIn()
-    discount: int = Field(default=0, ge=0)
+    discount: int = Field(
+        default=0, ge=0, description="A manual discount; only for orders whose lines all carry a price."
+    )
+    coupons: list[str] = Field(
+        default_factory=list, max_length=10, description="Coupon codes, for lines the engine prices."
+    )
     currency: str = Field(default="EUR", min_length=3, max_length=3)
     shipping_address: dict[str, Any] | None = None
     max_locations: int | None = Field(default=None, ge=1, le=20)
@@ -62,6 +72,7 @@ def order_request(body: OrderBodyBase, lines: list[LineIn], cart_id: str | None 
         associate=body.associate,
         customer=CustomerRef(**body.customer.model_dump()),
         discount=body.discount,
+        coupons=tuple(body.coupons),
         currency=body.currency,
         shipping_address=body.shipping_address,
         cart_id=cart_id,
@@ -198,7 +209,11 @@ class CartIn(StrictModel):
 
 class CartLineIn(StrictModel):
     quantity: int = Field(ge=0, description="0 removes the line.")
-    unit_price: int = Field(default=0, ge=0, description="Minor units, VAT included.")
+    unit_price: int | None = Field(
+        default=None,
+        ge=0,
+        description="Minor units, VAT included; omitted: the engine prices it at checkout.",
+    )
     method: Method = Method.HOME_DELIVERY
     pickup_store: str | None = Field(default=None, max_length=40)
 
@@ -210,7 +225,9 @@ class CartReserveIn(StrictModel):
 
 class CheckoutIn(OrderBodyBase):
     lines: list[LineIn] | None = Field(
-        default=None, description="Per-SKU methods and prices; default: the cart's lines at price 0."
+        default=None,
+        description="Per-SKU methods and prices; default: the cart's lines, at their prices or, "
+        "without one, at the engine's.",
     )
 
 
@@ -253,7 +270,7 @@ def set_cart_line(cart_id: str, sku: str, body: CartLineIn, db: DbDep, principal
         sku,
         body.quantity,
         principal,
-        unit_price=body.unit_price,
+        unit_price=body.unit_price or 0,
         method=body.method,
         pickup_store=body.pickup_store,
     )
