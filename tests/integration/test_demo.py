@@ -33,7 +33,10 @@ from unico.fulfillment.store import fulfillment_tasks
 from unico.inventory.locations import list_locations, resolve_place
 from unico.inventory.model import LocationType
 from unico.inventory.store import reservations, stock, stock_movements
+from unico.loyalty.store import loyalty_accounts, loyalty_cards, loyalty_entries, loyalty_redemptions
 from unico.orders.store import order_allocations, order_lines, orders
+from unico.pricing import service as pricing
+from unico.pricing.store import list_prices, price_overrides, promotions
 from unico.settings import Settings
 
 SCALE = 0.05  # 100 products: every stage runs, in a couple of seconds per backend
@@ -267,3 +270,48 @@ def test_the_retailer_trades_in_every_channel_and_state(db: Database, demo_setti
     for key in loaded.write_keys.values():
         assert key in text
         assert authenticate_write_key(db, key) > 0
+    _assert_prices_and_loyalty(db, counts)
+
+
+def _assert_prices_and_loyalty(db: Database, counts: dict[str, int]) -> None:
+    """Every SKU priced, the promotions and justified store prices live, orders priced by the
+    engine, about 60 % of customers members with a physical card, and a ledger that adds up."""
+    with db.read() as conn:
+        priced = conn.execute(select(func.count()).select_from(list_prices)).scalar_one()
+        unpriced_orders = conn.execute(select(func.count()).where(orders.c.pricing.is_(None))).scalar_one()
+        promoted = conn.execute(select(func.count()).where(order_lines.c.discount_minor > 0)).scalar_one()
+        overrides = conn.execute(
+            select(price_overrides.c.store, price_overrides.c.channel, price_overrides.c.reason)
+        ).all()
+        live = conn.execute(select(func.count()).select_from(promotions)).scalar_one()
+        members = conn.execute(select(func.count()).select_from(loyalty_accounts)).scalar_one()
+        physical = conn.execute(select(func.count()).where(loyalty_cards.c.kind == "physical")).scalar_one()
+        accounts = conn.execute(
+            select(loyalty_accounts.c.id, loyalty_accounts.c.available, loyalty_accounts.c.pending)
+        ).all()
+        entries = {
+            (account, bucket): int(total)
+            for account, bucket, total in conn.execute(
+                select(
+                    loyalty_entries.c.account_id, loyalty_entries.c.bucket, func.sum(loyalty_entries.c.points)
+                ).group_by(loyalty_entries.c.account_id, loyalty_entries.c.bucket)
+            )
+        }
+        all_entries = conn.execute(select(func.coalesce(func.sum(loyalty_entries.c.points), 0))).scalar_one()
+        redeemed = conn.execute(select(func.count()).select_from(loyalty_redemptions)).scalar_one()
+    assert priced == counts["list_prices"] == counts["variants"]
+    assert unpriced_orders == 0 and promoted >= 1, "every demo order was priced by the engine"
+    assert live == counts["promotions"] + 1 >= 9  # and the loyalty program's voucher promotion
+    assert counts["price_overrides"] == len(overrides) >= 3
+    assert all(reason for _store, _channel, reason in overrides), "every explicit price says why"
+    assert {channel for _store, channel, _reason in overrides} == {None, "marketplace"}
+    assert counts["coupons"] == len(pricing.export_coupons(db, "BENVENUTO10")) == 60
+    assert members == physical == counts["loyalty_members"]
+    assert 0.45 * counts["customers"] <= members <= 0.75 * counts["customers"]
+    assert counts["points_earned_orders"] >= 1 and redeemed == counts["redemptions"] >= 1
+    assert all_entries == 0, "every posting's legs sum to zero"
+    for account_pk, available, pending in accounts:
+        assert (entries.get((account_pk, "available"), 0), entries.get((account_pk, "pending"), 0)) == (
+            available,
+            pending,
+        ), "each balance is the sum of its postings"

@@ -1,7 +1,9 @@
 """``bring_to_life``: the loaded retailer's last sixty days, through the real use cases.
 
 In order: tracking sources, customer profiles (at their sign-up times), consents and households,
-the orders and everything that happened to them (:mod:`unico.demo.trade`), the tracking history
+the promotions and explicit prices (:mod:`unico.demo.offers`), the loyalty members
+(:mod:`unico.demo.members`), the orders and everything that happened to them
+(:mod:`unico.demo.trade`) with the points they earned, matured and spent, the tracking history
 (:mod:`unico.demo.behaviour`) and e-ticket openings, identity resolution over that history, and
 the stores' paper sign-ups, whose near-duplicates land in the merge review queue, and last a few
 marketing segments.
@@ -17,7 +19,9 @@ from unico.core.db import Database
 from unico.customers.jobs import resolve_all_identities
 from unico.demo import behaviour, customers, segments
 from unico.demo.activity import plan_orders
+from unico.demo.members import enroll_members, settle_points
 from unico.demo.model import DemoData
+from unico.demo.offers import create_offers
 from unico.demo.trade import run_orders
 
 # A stage: its description and size -> the function that advances it.
@@ -37,8 +41,22 @@ def bring_to_life(db: Database, data: DemoData, now: datetime, start: StartStage
     profiles = customers.create_profiles(db, people, now, start("Customers", len(people)))
     consents = customers.record_people_consents(db, people, profiles, now, start("Consents", len(people)))
     households = customers.relate_households(db, people, profiles, now)
+    advance = start("Promotions and members", 2)
+    offers = create_offers(db, data, now)
+    advance(1)
+    members = enroll_members(db, people, profiles, now)
+    advance(1)
     plan = plan_orders(data, people, now, data.seed)
-    trade = run_orders(db, plan, {p.key: p for p in people}, profiles, start("Orders", len(plan)))
+    trade = run_orders(
+        db,
+        plan,
+        {p.key: p for p in people},
+        profiles,
+        start("Orders", len(plan)),
+        members=members,
+        coupons=offers.coupons,
+    )
+    settle_points(db, people, profiles, members)
     messages = behaviour.plan_messages(data, people, trade, now, data.seed)
     events = behaviour.send_messages(db, keys, messages, start("Tracking events", len(messages)))
     opened = behaviour.open_etickets(db, messages)
@@ -54,6 +72,13 @@ def bring_to_life(db: Database, data: DemoData, now: datetime, start: StartStage
             "customers": len(people),
             "consents": consents,
             "households": households,
+            "promotions": offers.promotions,
+            "price_overrides": offers.overrides,
+            "coupons": len(offers.coupons),
+            "loyalty_members": len(members.accounts),
+            "points_earned_orders": members.earned,
+            "points_reversed_returns": members.reversed,
+            "redemptions": members.redeemed,
             "orders": len(trade.placed),
             "returns": trade.returns,
             "etickets": len(trade.etickets),

@@ -34,6 +34,7 @@ from unico.demo.generate import generate_demo
 from unico.demo.life import Activity, bring_to_life
 from unico.demo.model import DemoData
 from unico.demo.network import DEMO_EMAIL_DOMAIN
+from unico.demo.offers import price_catalog_in
 from unico.inventory.model import MovementKind
 from unico.inventory.store import (
     locations,
@@ -365,10 +366,11 @@ def load_demo(
     """Load the demo retailer into an empty database; returns None when ``if_empty`` skipped it.
 
     Raises ``Conflict`` (``demo.database_not_empty``) when products, locations or places exist,
-    unless ``if_empty``, which then does nothing. The network, catalog and stock go in in one
-    transaction; then (``trade``) customers, sixty days of orders and a tracking history go in
-    through the domains' use cases (:mod:`unico.demo.life`), so that every console page shows
-    something real. ``trade=False`` loads only the network, the catalog and the stock.
+    unless ``if_empty``, which then does nothing. The network, catalog (with its list prices) and
+    stock go in in one transaction; then (``trade``) customers, promotions, loyalty members, sixty
+    days of orders and a tracking history go in through the domains' use cases
+    (:mod:`unico.demo.life`), so that every console page shows something real. ``trade=False``
+    loads only the network, the priced catalog and the stock.
     """
     with db.read() as conn:
         existing = _existing_rows(conn)
@@ -398,6 +400,7 @@ def load_demo(
             location_ids = _store_network(conn, data, at, stages)
             variant_ids = _store_catalog(conn, data, at, stages)
             movements = _store_stock(conn, data, variant_ids, location_ids, at, stages)
+            priced = price_catalog_in(conn, data)
         task = stages.start("Users and API key", 1)
         people, api_key = _issue_credentials(db, data)
         stages.advance(task, 1)
@@ -411,6 +414,7 @@ def load_demo(
         "variants": data.variant_count,
         "stock_rows": len(data.stock),
         "movements": movements,
+        "list_prices": priced,
         "users": len(people),
         **activity.counts,
     }

@@ -1,18 +1,21 @@
 """Carry out the planned orders (:mod:`unico.demo.activity`) through the real use cases.
 
-Every order is placed with ``orders.service.place_order`` and moved on with the fulfillment
+Every order is placed with ``orders.service.place_order``, priced by the pricing engine (list
+prices, the promotions live that day, the member's offers; a few new customers type a welcome
+coupon), and moved on with the fulfillment
 tasks, delivery confirmation, cancellation, returns and e-tickets, each at its planned time: the
 clock is frozen at that instant around each call, so timelines, ledgers and e-tickets carry past
 dates. Steps of all orders run in time order, so stock moves as it would have. An order the
-network refuses (a store closed that day, stock taken by an earlier order) is skipped.
+network refuses (a store closed that day, stock taken by an earlier order) is skipped. A
+member's order earns its loyalty points when it completes and a return takes them back
+(:mod:`unico.demo.members`).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,13 +23,13 @@ from typing import Any
 from sqlalchemy import select
 
 from unico.access.model import Principal, Role
-from unico.core import clock
-from unico.core.clock import FrozenClock
 from unico.core.db import Database
 from unico.core.errors import UnicoError
 from unico.demo.activity import PlannedOrder, carrier_for
+from unico.demo.members import Members, earn_if_completed, reverse_returned
 from unico.demo.people import Person
 from unico.demo.prices import price_of
+from unico.demo.timing import frozen_at
 from unico.fulfillment import tasks
 from unico.fulfillment.etickets import issue_for_order
 from unico.fulfillment.returns import accept_return
@@ -39,18 +42,11 @@ from unico.orders.service import place_order
 from unico.orders.store import orders
 
 DEMO = Principal(kind="system", name="demo", role=Role.ADMIN)
-LOYALTY_DISCOUNT_EVERY = 9  # one order in nine of a loyalty member gets 10% off
+COUPON_EVERY = 3  # one online order in three of a customer without a card uses a welcome code
+COUPON_MIN_LIST_TOTAL = 10_000  # well over the campaign's €50, whatever other promotions take
+_COMPLETING = frozenset({"place", "deliver", "handover"})  # steps after which an order may be completed
 
-
-@contextmanager
-def frozen_at(at: datetime) -> Iterator[None]:
-    """Run the body with ``clock.now()`` answering ``at``, then give the previous clock back."""
-    previous = clock._current  # core.clock has no getter; a test may have frozen it
-    clock.set_clock(FrozenClock(at))
-    try:
-        yield
-    finally:
-        clock.set_clock(previous)
+__all__ = ["DEMO", "frozen_at", "run_orders"]
 
 
 @dataclass
@@ -69,9 +65,11 @@ class TradeResult:
     returns: int = 0
 
 
-def _request(order: PlannedOrder, person: Person | None, profile_id: str | None) -> OrderRequest:
+def _request(
+    order: PlannedOrder, person: Person | None, profile_id: str | None, coupon: str | None = None
+) -> OrderRequest:
     lines = tuple(
-        LineRequest(line.sku, line.quantity, price_of(line.sku), Method(line.method), line.pickup_store)
+        LineRequest(line.sku, line.quantity, None, Method(line.method), line.pickup_store)
         for line in order.lines
     )
     customer = CustomerRef()
@@ -90,17 +88,26 @@ def _request(order: PlannedOrder, person: Person | None, profile_id: str | None)
                 "latitude": person.latitude,
                 "longitude": person.longitude,
             }
-    discount = 0
-    if person is not None and person.loyalty_card and order.number % LOYALTY_DISCOUNT_EVERY == 0:
-        discount = sum(line.unit_price * line.quantity for line in lines) // 10
     return OrderRequest(
         channel=Channel(order.channel),
         lines=lines,
         store=order.store,
         associate=order.associate,
         customer=customer,
-        discount=discount,
         shipping_address=address,
+        coupons=(coupon,) if coupon else (),
+    )
+
+
+def _wants_coupon(order: PlannedOrder, person: Person | None, profile_id: str | None) -> bool:
+    """A new customer (no loyalty card) ordering online for well over the campaign's threshold."""
+    return (
+        person is not None
+        and profile_id is not None
+        and not person.loyalty_card
+        and order.channel in ("web", "app")
+        and order.number % COUPON_EVERY == 0
+        and sum(price_of(line.sku) * line.quantity for line in order.lines) >= COUPON_MIN_LIST_TOTAL
     )
 
 
@@ -125,7 +132,7 @@ _COUNTER = ("pick_for_pickup", "receive_for_pickup")
 _LEAVING = ("pick_for_shipment", "pick_for_transfer")
 
 
-def _work(db: Database, placed: Placed, step: str, result: TradeResult) -> None:
+def _work(db: Database, placed: Placed, step: str, result: TradeResult, members: Members) -> None:
     """One planned step on every task of the order it applies to."""
     order_id = placed.order_id
     if step == "cancel":
@@ -145,8 +152,9 @@ def _work(db: Database, placed: Placed, step: str, result: TradeResult) -> None:
             channel=ReturnChannel.STORE,
             lines=(ReturnLineRequest(1, 1, order.return_reason, Condition.SELLABLE),),
         )
-        accept_return(db, request, DEMO)
+        view = accept_return(db, request, DEMO)
         result.returns += 1
+        reverse_returned(db, members, view.return_id, order_id, placed.customer_id, [1])
     else:
         for task in _tasks_of(db, order_id):
             _task_step(db, task, step, placed.planned.number)
@@ -176,9 +184,15 @@ def run_orders(
     people: dict[str, Person],
     profiles: dict[str, str],
     on_progress: Callable[[int], None] = lambda _n: None,
+    *,
+    members: Members | None = None,
+    coupons: Sequence[str] = (),
 ) -> TradeResult:
-    """Place and move on every planned order, all steps in time order; see the module docstring."""
+    """Place and move on every planned order, all steps in time order; see the module docstring.
+    ``members``: the loyalty accounts whose orders earn points; ``coupons``: welcome codes to use."""
     result = TradeResult()
+    members = members or Members()
+    unused = list(reversed(coupons))
     queue: list[tuple[datetime, int, int, str]] = [
         (order.placed_at, order.number, -1, "place") for order in plan
     ]
@@ -192,8 +206,9 @@ def run_orders(
             if step == "place":
                 person = people.get(order.person) if order.person else None
                 profile_id = profiles.get(order.person) if order.person else None
+                coupon = unused.pop() if unused and _wants_coupon(order, person, profile_id) else None
                 try:
-                    view = place_order(db, _request(order, person, profile_id), DEMO)
+                    view = place_order(db, _request(order, person, profile_id, coupon), DEMO)
                 except UnicoError:
                     result.refused += 1
                     on_progress(1)
@@ -203,10 +218,14 @@ def run_orders(
                 result.placed.append(placed)
                 for i, (when, name) in enumerate(order.steps):
                     heapq.heappush(queue, (when, number, i, name))
+                earn_if_completed(db, members, view.order_id, profile_id)
                 on_progress(1)
                 continue
             try:
-                _work(db, live[number], step, result)
+                _work(db, live[number], step, result, members)
             except UnicoError:
                 result.steps[f"{step}_refused"] += 1
+                continue
+            if step in _COMPLETING:
+                earn_if_completed(db, members, live[number].order_id, live[number].customer_id)
     return result
