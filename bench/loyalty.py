@@ -20,6 +20,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -66,43 +67,57 @@ def build_accounts(url: str, count: int) -> list[str]:
 
 
 def post_for(
-    url: str, tag: str, accounts: list[str], seconds: float, start: Any, seed: int
+    url: str, tag: str, accounts: list[str], seconds: float, start: Any, seed: int, threads: int
 ) -> dict[str, Any]:
-    """Post for ``seconds`` after the warm-up; returns counts and latencies of the measured part."""
-    db = Database(url, pool_size=2)
-    rng = random.Random(seed)
+    """Post from ``threads`` threads (one connection each, as a server's request workers) for
+    ``seconds`` after the warm-up; returns counts and latencies of the measured part."""
+    db = Database(url, pool_size=threads)
     start.wait(60)
     began = time.perf_counter()
     measure_from, until = began + WARM_UP_S, began + WARM_UP_S + seconds
-    posted = refused = 0
-    latencies: list[float] = []
-    n = 0
-    while True:
-        now = time.perf_counter()
-        if now >= until:
-            break
-        account_id = rng.choice(accounts)
-        n += 1
-        points = rng.randint(1, 300)
-        if rng.random() < 0.8:
-            kind, legs = PostingKind.EARN, [Leg(ISSUED, -points), Leg(AVAILABLE, points)]
-            source = Source("receipt", f"{tag}-{n}")
-        else:
-            kind, legs = PostingKind.REDEEM, [Leg(AVAILABLE, -points), Leg(REDEEMED, points)]
-            source = Source("redemption", f"{tag}-{n}")
-        try:
-            with db.write() as conn:
-                post_in(conn, account_id, kind, source, legs, actor="bench", channel="store")
-            ok = True
-        except Conflict:
-            ok = False
-        done = time.perf_counter()
-        if now >= measure_from:
-            latencies.append((done - now) * 1000)
-            posted += ok
-            refused += not ok
+    results: list[tuple[int, int, list[float]]] = []
+
+    def run(worker: int) -> None:
+        rng = random.Random(seed * 1000 + worker)
+        posted = refused = n = 0
+        latencies: list[float] = []
+        while True:
+            now = time.perf_counter()
+            if now >= until:
+                break
+            account_id = rng.choice(accounts)
+            n += 1
+            points = rng.randint(1, 300)
+            if rng.random() < 0.8:
+                kind, legs = PostingKind.EARN, [Leg(ISSUED, -points), Leg(AVAILABLE, points)]
+                source = Source("receipt", f"{tag}-{worker}-{n}")
+            else:
+                kind, legs = PostingKind.REDEEM, [Leg(AVAILABLE, -points), Leg(REDEEMED, points)]
+                source = Source("redemption", f"{tag}-{worker}-{n}")
+            try:
+                with db.write() as conn:
+                    post_in(conn, account_id, kind, source, legs, actor="bench", channel="store")
+                ok = True
+            except Conflict:
+                ok = False
+            done = time.perf_counter()
+            if now >= measure_from:
+                latencies.append((done - now) * 1000)
+                posted += ok
+                refused += not ok
+        results.append((posted, refused, latencies))
+
+    workers = [threading.Thread(target=run, args=(w,)) for w in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
     db.dispose()
-    return {"posted": posted, "refused": refused, "latencies": latencies}
+    return {
+        "posted": sum(r[0] for r in results),
+        "refused": sum(r[1] for r in results),
+        "latencies": [ms for r in results for ms in r[2]],
+    }
 
 
 def mismatched_accounts(url: str) -> int:
@@ -126,13 +141,15 @@ def mismatched_accounts(url: str) -> int:
     return sum(1 for cached, summed in rows if int(cached) != int(summed)) + int(negative)
 
 
-def run_backend(name: str, url: str, processes: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_backend(
+    name: str, url: str, processes: int, threads: int, args: argparse.Namespace
+) -> dict[str, Any]:
     accounts = build_accounts(url, args.accounts)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
         start = manager.Barrier(processes)
         futures = [
-            pool.submit(post_for, url, f"{name}{p}", accounts, args.seconds, start, args.seed + p)
+            pool.submit(post_for, url, f"{name}{p}", accounts, args.seconds, start, args.seed + p, threads)
             for p in range(processes)
         ]
         results = [f.result(timeout=args.seconds + 120) for f in futures]
@@ -142,7 +159,8 @@ def run_backend(name: str, url: str, processes: int, args: argparse.Namespace) -
     rate = (posted + refused) / args.seconds
     mismatched = mismatched_accounts(url)
     print(
-        f"[{name}] {processes} process(es), {args.accounts} accounts, {args.seconds:.0f} s: "
+        f"[{name}] {processes} process(es) x {threads} thread(s), {args.accounts} accounts, "
+        f"{args.seconds:.0f} s: "
         f"{posted} postings + {refused} refused debits = {rate:,.0f} postings/s; "
         f"p50 {percentile(latencies, 50):.2f} ms, p99 {percentile(latencies, 99):.2f} ms; "
         f"mismatched balances {mismatched}",
@@ -151,6 +169,7 @@ def run_backend(name: str, url: str, processes: int, args: argparse.Namespace) -
     return {
         "postings_per_s": round(rate, 1),
         "processes": processes,
+        "threads": threads,
         "posting_p50_ms": round(percentile(latencies, 50), 2),
         "posting_p99_ms": round(percentile(latencies, 99), 2),
         "refused_debits": refused,
@@ -165,17 +184,22 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=5_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="measured duration per backend")
     parser.add_argument("--processes", type=int, default=2, help="posting processes on PostgreSQL")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="connections per PostgreSQL process (SQLite: 1 writer)"
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (500 accounts, 2 s)")
     args = parser.parse_args()
     if args.quick:
         args.accounts, args.seconds = 500, 2.0
-    results: dict[str, dict[str, Any]] = {"sqlite": run_backend("sqlite", fresh_sqlite("loyalty"), 1, args)}
+    results: dict[str, dict[str, Any]] = {
+        "sqlite": run_backend("sqlite", fresh_sqlite("loyalty"), 1, 1, args)
+    }
     pg = fresh_postgres("unico_bench_loyalty")
     if pg is None:
         print("[postgresql] skipped: UNICO_BENCH_POSTGRES_URL not set (make bench sets it)")
     else:
-        results["postgresql"] = run_backend("postgresql", pg, args.processes, args)
+        results["postgresql"] = run_backend("postgresql", pg, args.processes, args.threads, args)
     print(json.dumps(results))
 
 
