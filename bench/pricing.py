@@ -13,7 +13,9 @@ Each cart has 10 distinct random SKUs (quantities 1-3), a random channel (web, a
 contact_center; a store for "store"), a member or not, a 4.90 delivery fee on web and app, and one
 time in three a coupon of a coupon promotion (a third of them vouchers with their own value).
 Each cart gets the price book ``pricing.book.load_price_book_in`` would load for it: the list
-prices and overrides of its SKUs and all 200 promotions. Carts and books are built beforehand;
+prices and overrides of its SKUs and all 200 promotions, as one tuple shared by every book, as the
+loader hands out the same live tuple while no promotion, validity or budget left changes (so the
+engine's index of it, built once, serves every quote). Carts and books are built beforehand;
 the timed loop calls only ``unico.pricing.engine.quote``, in one process, for a few seconds after
 a warm-up. Printed: quotes per second, per-quote latency percentiles, and how much each quote
 did on average (promotions that applied, lines discounted), so the load is visible.
@@ -196,7 +198,7 @@ def book_for(
     cart: Cart, catalogue: Catalogue, overrides: list[PriceOverride], promotions: tuple[Promotion, ...]
 ) -> PriceBook:
     """What ``pricing.book.load_price_book_in`` hands the engine for ``cart``: the list prices and
-    overrides of its SKUs, and every live promotion."""
+    overrides of its SKUs, and every live promotion (the one shared live tuple)."""
     wanted = {line.sku for line in cart.lines}
     return PriceBook(
         {sku: catalogue.prices[sku] for sku in wanted},

@@ -420,3 +420,25 @@ def test_a_quantity_below_one_is_refused(quantity: int) -> None:
 def test_a_negative_delivery_fee_is_refused() -> None:
     with pytest.raises(ValidationFailed):
         quote(cart(("TEE", 1), delivery_fee=-1), book())
+
+
+def test_the_fast_builders_make_the_same_values_as_the_classes() -> None:
+    from unico.pricing.model import (
+        Adjustment,
+        LineShare,
+        PricedLine,
+        PromotionKind,
+        adjustment,
+        line_share,
+        priced_line,
+    )
+
+    args = (1, "SKU-1", 2, 1000, "list", None, 2000, 100, 1900, 2200, 343)
+    assert priced_line(*args) == PricedLine(*args)
+    assert hash(priced_line(*args)) == hash(PricedLine(*args))
+    assert repr(line_share(2, 50)) == repr(LineShare(2, 50))
+    shares = (LineShare(1, 100),)
+    made = adjustment("P", PromotionKind.PERCENT_OFF, 100, shares, None, "en", "it")
+    assert made == Adjustment("P", PromotionKind.PERCENT_OFF, 100, shares, None, "en", "it")
+    with pytest.raises(AttributeError):
+        made.amount = 5  # type: ignore[misc]

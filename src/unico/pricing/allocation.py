@@ -38,8 +38,9 @@ def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     shares = [part // whole for part in parts]
     left = total - sum(shares)
     if left:
-        # (negated remainder, index): the largest remainders first, ties to the earlier line.
-        keyed = zip([-(part % whole) for part in parts], range(len(parts)), strict=True)
-        for _, index in sorted(keyed)[:left]:
+        # The largest remainders first; the sort is stable (also reversed), so ties go to the
+        # earlier index.
+        remainders = [part % whole for part in parts]
+        for index in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[index] += 1
     return shares

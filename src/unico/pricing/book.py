@@ -141,6 +141,26 @@ def load_price_book_in(
             )
     live = live_promotions_in(conn, at)
     if customer_id is not None:
-        spent = promotions_used_up_by(conn, customer_id, live)
-        live = [p for p in live if p.code not in spent]
-    return PriceBook(prices=prices, overrides=overrides_in(conn, wanted, at), promotions=tuple(live))
+        spent = promotions_used_up_by(conn, customer_id, list(live))
+        if spent:
+            live = _without(live, frozenset(spent))
+    return PriceBook(prices=prices, overrides=overrides_in(conn, wanted, at), promotions=live)
+
+
+# The live promotions less those a customer has used up, per (live tuple, codes left out): the
+# same customer's next quotes reuse the tuple (and the engine its index of it). Kept small; each
+# entry holds its live tuple so the id in its key is not reused.
+_WITHOUT_KEPT = 256
+_without_cache: dict[tuple[int, frozenset[str]], tuple[tuple[Promotion, ...], tuple[Promotion, ...]]] = {}
+
+
+def _without(live: tuple[Promotion, ...], spent: frozenset[str]) -> tuple[Promotion, ...]:
+    key = (id(live), spent)
+    cached = _without_cache.get(key)
+    if cached is not None and cached[0] is live:
+        return cached[1]
+    kept = tuple(p for p in live if p.code not in spent)
+    if len(_without_cache) >= _WITHOUT_KEPT:
+        _without_cache.clear()
+    _without_cache[key] = (live, kept)
+    return kept

@@ -11,7 +11,16 @@ from collections.abc import Iterator
 
 from unico.pricing import wording
 from unico.pricing.allocation import div_half_even, split_largest_remainder
-from unico.pricing.model import Adjustment, AppliedCoupon, LineShare, Promotion, PromotionKind, Stacking
+from unico.pricing.model import (
+    Adjustment,
+    AppliedCoupon,
+    LineShare,
+    Promotion,
+    PromotionKind,
+    Stacking,
+    adjustment,
+    line_share,
+)
 
 FULL_BP = 10000
 
@@ -24,6 +33,10 @@ _FREE_DELIVERY = PromotionKind.FREE_DELIVERY
 _EXCLUSIVE = Stacking.EXCLUSIVE
 # Kinds without an amount of their own: a coupon's value caps their discount instead.
 _VALUE_CAPS = frozenset({_PERCENT_OFF, _BUY_X_GET_Y, _FREE_DELIVERY})
+
+# Why a promotion gave nothing when none of its lines is left: "claimed" if an earlier
+# promotion discounted or claimed one of them, else "no_saving" (see ``CartDiscounts.apply``).
+_UNDECIDED = ("undecided", 0, 0)
 
 # (line indexes, their discounts before any cap, the amount the wording quotes)
 _Computed = tuple[list[int], list[int], int | None]
@@ -84,7 +97,12 @@ class CartDiscounts:
             computed = self._discount_lines(p, matched, value)
         if computed is None:
             if coupon is not None:
-                self.reject(position, *self.why)
+                why = self.why
+                if why is _UNDECIDED:
+                    claimed, discounted = self.claimed, self.discounted
+                    blocked = any(claimed[i] or discounted[i] for i in matched)
+                    why = ("claimed" if blocked else "no_saving", 0, 0)
+                self.reject(position, *why)
             return
         indexes, amounts, used = computed
         total = sum(amounts)
@@ -113,12 +131,12 @@ class CartDiscounts:
                     discounted[i] = True
                     if exclusive:
                         claimed[i] = True
-                    shares.append(LineShare(i + 1, amount))
+                    shares.append(line_share(i + 1, amount))
         coupon_code = coupon.code if coupon is not None else None
         en, it = wording.explain(
             p, amount=total, lines=len(shares), value=used, coupon=coupon_code, capped=capped
         )
-        self.adjustments.append(Adjustment(code, kind, total, tuple(shares), coupon_code, en, it))
+        self.adjustments.append(adjustment(code, kind, total, tuple(shares), coupon_code, en, it))
 
     def _free_delivery(self, p: Promotion, matched: list[int]) -> _Computed | None:
         if self.delivery_left <= 0:
@@ -139,8 +157,7 @@ class CartDiscounts:
         else:
             lines = [i for i in matched if not claimed[i] and remaining[i] > 0]
         if not lines:
-            blocked = any(claimed[i] or discounted[i] for i in matched)
-            self._fail("claimed" if blocked else "no_saving")
+            self.why = _UNDECIDED  # "claimed" or "no_saving": worked out only for a coupon
             return None
         kind = p.kind
         if kind is _PERCENT_OFF:

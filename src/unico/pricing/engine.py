@@ -38,10 +38,10 @@ from unico.pricing.model import (
     Cart,
     ListPrice,
     PriceBook,
-    PricedLine,
     PriceOverride,
     Quote,
     RejectedCoupon,
+    priced_line,
 )
 from unico.pricing.vat import split_vat
 
@@ -61,12 +61,15 @@ def quote(cart: Cart, book: PriceBook) -> Quote:
     units = []
     quantities = []
     gross = []
+    overridden: list[PriceOverride | None] = []  # the override pricing each line, if any
     for line, price in zip(lines, listed, strict=True):
         override = chosen.get(line.sku) if chosen else None
+        overridden.append(override)
         unit = override.amount if override is not None else price.amount
+        quantity = line.quantity
         units.append(unit)
-        quantities.append(line.quantity)
-        gross.append(unit * line.quantity)
+        quantities.append(quantity)
+        gross.append(unit * quantity)
     run = CartDiscounts(gross, quantities, cart.delivery_fee)
     instances, deliveries = select_promotions(cart, book.promotions, CartIndex(listed), run.reject)
     apply = run.apply
@@ -79,24 +82,24 @@ def quote(cart: Cart, book: PriceBook) -> Quote:
     rates = [price.vat_rate_bp for price in listed]
     delivery = run.delivery_left
     line_vats, delivery_vat, buckets = split_vat(nets, rates, delivery, DEFAULT_VAT_RATE_BP)
-    priced = []
-    for index, line in enumerate(lines):
-        override = chosen.get(line.sku) if chosen else None
-        priced.append(
-            PricedLine(
-                index + 1,
-                line.sku,
-                line.quantity,
-                units[index],
-                "list" if override is None else f"override:{override.override_id}",
-                None if override is None else override.reason,
-                gross[index],
-                gross[index] - nets[index],
-                nets[index],
-                rates[index],
-                line_vats[index],
-            )
+    priced = [
+        priced_line(
+            index + 1,
+            line.sku,
+            quantity,
+            unit,
+            "list" if override is None else f"override:{override.override_id}",
+            None if override is None else override.reason,
+            line_gross,
+            line_gross - net,
+            net,
+            rate,
+            line_vat,
         )
+        for index, (line, quantity, unit, override, line_gross, net, rate, line_vat) in enumerate(
+            zip(lines, quantities, units, overridden, gross, nets, rates, line_vats, strict=True)
+        )
+    ]
     subtotal = sum(gross)
     discount = subtotal - sum(nets)
     rejected: tuple[RejectedCoupon, ...] = ()

@@ -321,9 +321,10 @@ def _active_in(conn: Connection) -> tuple[Promotion, ...]:
     return loaded
 
 
-def _with_budgets(conn: Connection, found: list[Promotion]) -> list[Promotion]:
-    """``found`` with fresh counters for the promotions that have a budget; used-up ones left out."""
-    budgeted = [p.code for p in found if p.max_redemptions is not None or p.budget_minor is not None]
+def _budgeted(conn: Connection, found: list[tuple[int, Promotion]]) -> list[tuple[int, Promotion]]:
+    """(position, promotion) pairs with fresh counters for the promotions that have a budget
+    (``budget_left_minor`` filled in); used-up ones left out."""
+    budgeted = [p.code for _, p in found if p.max_redemptions is not None or p.budget_minor is not None]
     if not budgeted:
         return found
     counters = {
@@ -335,7 +336,7 @@ def _with_budgets(conn: Connection, found: list[Promotion]) -> list[Promotion]:
         )
     }
     live = []
-    for p in found:
+    for position, p in found:
         if p.code in counters:
             used, spent = counters[p.code]
             if p.max_redemptions is not None and used >= p.max_redemptions:
@@ -344,15 +345,42 @@ def _with_budgets(conn: Connection, found: list[Promotion]) -> list[Promotion]:
             if left == 0:
                 continue
             p = replace(p, budget_left_minor=left)
-        live.append(p)
+        live.append((position, p))
     return live
 
 
-def live_promotions_in(conn: Connection, at: datetime) -> list[Promotion]:
-    """Active promotions valid at ``at`` whose budgets (orders, discount) are not used up."""
-    valid = [
-        p
-        for p in _active_in(conn)
-        if (p.valid_from is None or p.valid_from <= at) and (p.valid_to is None or at < p.valid_to)
-    ]
-    return _with_budgets(conn, valid)
+@dataclass(frozen=True)
+class _Live:
+    active: tuple[Promotion, ...]  # held: the signature names its promotions by position
+    signature: tuple[tuple[int, int | None], ...]  # (position in active, budget left) of each live one
+    promotions: tuple[Promotion, ...]
+
+
+# Per process and database: the last live promotions handed out. While the active promotions,
+# which of them are valid and their budgets left stay the same, every quote gets this very tuple,
+# so the engine indexes it once (``unico.pricing.eligibility``) instead of scanning it per quote.
+_live_cache: dict[str, _Live] = {}
+
+
+def live_promotions_in(conn: Connection, at: datetime) -> tuple[Promotion, ...]:
+    """Active promotions valid at ``at`` whose budgets (orders, discount) are not used up.
+
+    The same tuple object as the previous call when nothing about them changed (the counters are
+    read afresh every time; a budget left that moved gives a new tuple)."""
+    active = _active_in(conn)
+    live = _budgeted(
+        conn,
+        [
+            (position, p)
+            for position, p in enumerate(active)
+            if (p.valid_from is None or p.valid_from <= at) and (p.valid_to is None or at < p.valid_to)
+        ],
+    )
+    signature = tuple((position, p.budget_left_minor) for position, p in live)
+    key = conn.engine.url.render_as_string(hide_password=True)
+    cached = _live_cache.get(key)
+    if cached is not None and cached.active is active and cached.signature == signature:
+        return cached.promotions
+    found = tuple(p for _, p in live)
+    _live_cache[key] = _Live(active, signature, found)
+    return found
