@@ -14,7 +14,8 @@ from tests.loyalty_support import earn, ledger_counts, make_customer, problems, 
 from tests.support import LiveServer, client_for
 from unico.core.db import Database
 from unico.customers import service as customers
-from unico.loyalty.accounts import luhn_digit
+from unico.loyalty.accounts import luhn_digit, membership
+from unico.loyalty.model import Membership
 from unico.pricing import service as pricing
 from unico.pricing.model import CartLine
 from unico.pricing.store import coupons
@@ -105,6 +106,11 @@ def test_a_person_keeps_one_account_after_a_merge(db: Database, admin: httpx.Cli
     assert _error(again) == (409, "loyalty.already_enrolled")
     assert again.json()["error"]["details"]["account_id"] == account["account_id"]
     assert _error(via_old_id) == (409, "loyalty.already_enrolled")
+    # The survivor is the member now: every channel asking by its id finds the same account.
+    assert admin.get(f"/api/v1/loyalty/customers/{newer}").json()["account_id"] == account["account_id"]
+    assert admin.get(f"/api/v1/loyalty/customers/{older}").json()["account_id"] == account["account_id"]
+    with db.read() as conn:
+        assert membership(conn, newer) == Membership(account["account_id"], "base")
 
 
 def test_adding_cards(db: Database, admin: httpx.Client) -> None:

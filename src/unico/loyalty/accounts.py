@@ -71,12 +71,30 @@ def new_digital_card() -> str:
 # --- lookups (used by pricing, orders, receipts) ------------------------------------------------
 
 
+def _account_row_in(conn: Connection, customer_id: str, *, active_only: bool) -> Any:
+    """The account of ``customer_id``, or of the profile family it belongs to after merges: an
+    account enrolled under a profile later merged into another (or the survivor's, asked by a
+    merged id) is the same person's, so every channel finds it. The oldest wins if two merged
+    profiles were both enrolled."""
+    a = loyalty_accounts.c
+    wanted = select(a.account_id, a.tier).order_by(a.id).limit(1)
+    if active_only:
+        wanted = wanted.where(a.status == "active")
+    row = conn.execute(wanted.where(a.customer_id == customer_id)).first()
+    if row is not None:
+        return row
+    try:
+        survivor = resolve_profile_id(conn, customer_id)
+    except NotFound:
+        return None
+    family = profile_family(conn, survivor)
+    return conn.execute(wanted.where(among(conn, a.customer_id, family))).first()
+
+
 def account_of_customer_in(conn: Connection, customer_id: str) -> str | None:
-    """The account id of customer ``customer_id``, or None if not enrolled."""
-    found = conn.execute(
-        select(loyalty_accounts.c.account_id).where(loyalty_accounts.c.customer_id == customer_id)
-    ).scalar_one_or_none()
-    return None if found is None else str(found)
+    """The account id of customer ``customer_id`` (merges followed), or None if not enrolled."""
+    row = _account_row_in(conn, customer_id, active_only=False)
+    return None if row is None else str(row.account_id)
 
 
 def account_by_card_in(conn: Connection, card: str) -> str | None:
@@ -94,10 +112,7 @@ def membership(conn: Connection, customer_id: str | None) -> Membership | None:
     """The shopper's membership (account and tier) when ``customer_id`` has an active account."""
     if not customer_id:
         return None
-    a = loyalty_accounts.c
-    row = conn.execute(
-        select(a.account_id, a.tier).where(a.customer_id == customer_id, a.status == "active")
-    ).first()
+    row = _account_row_in(conn, customer_id, active_only=True)
     return None if row is None else Membership(account_id=str(row.account_id), tier=str(row.tier))
 
 

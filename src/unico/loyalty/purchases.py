@@ -22,9 +22,7 @@ from sqlalchemy.engine import Connection
 from unico.catalog.store import categories, products, variants
 from unico.core import clock
 from unico.core.db import among
-from unico.core.errors import NotFound
 from unico.core.events import DomainEvent, record_event
-from unico.customers.graph import resolve_profile_id
 from unico.fulfillment.returns_store import return_lines, returns
 from unico.loyalty.accounts import membership
 from unico.loyalty.configuration import program_in
@@ -42,16 +40,7 @@ SYSTEM_ACTOR = "system:loyalty"
 def member_account_in(conn: Connection, customer_id: str | None) -> str | None:
     """The active loyalty account of ``customer_id``, or of the profile it was merged into; None
     when the customer is not a member (or unknown)."""
-    if not customer_id:
-        return None
-    found = membership(conn, customer_id)
-    if found is None:
-        try:
-            survivor = resolve_profile_id(conn, customer_id)
-        except NotFound:
-            return None
-        if survivor != customer_id:
-            found = membership(conn, survivor)
+    found = membership(conn, customer_id)  # follows merges both ways
     return None if found is None else found.account_id
 
 
