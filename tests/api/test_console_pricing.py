@@ -20,6 +20,7 @@ from tests.factories import make_variants
 from tests.support import LiveServer
 from unico.access import service as access
 from unico.access.model import SYSTEM
+from unico.console.views import pricing_coherence
 from unico.console.views.pricing_form import parse_promotion
 from unico.core.db import Database
 from unico.core.events import outbox_events
@@ -308,6 +309,26 @@ def test_the_coherence_report_tells_justified_from_unjustified_store_prices(
             select(outbox_events.c.aggregate_id).where(outbox_events.c.type == "pricing.incoherence_detected")
         ).all()
     assert len(found) == 1
+
+
+def test_the_coherence_report_always_lists_unjustified_rows_and_cuts_the_justified_tail(
+    office: httpx.Client, shop: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_store(shop, "RM01", "Roma Termini", "Roma", 41.9, 12.5)
+    service.create_override(
+        shop,
+        PriceOverride(override_id="", sku="RUN-42", amount=7000, reason="Apertura negozio", store="MI01"),
+        SYSTEM,
+    )
+    with shop.write() as conn:
+        service.record_store_price_in(conn, "SOCK-1", "RM01", 790, "import")
+    monkeypatch.setattr(pricing_coherence, "ROW_LIMIT", 0)
+
+    report = office.get("/console/pricing/coherence")
+
+    rows = dict(re.findall(r'<tr data-sku="([\w-]+)" data-justified="(yes|no)"', report.text))
+    assert rows == {"SOCK-1": "no"}
+    assert "1 altra differenza giustificata non elencata." in report.text
 
 
 def test_an_analyst_reads_but_cannot_save(analyst: httpx.Client, shop: Database) -> None:

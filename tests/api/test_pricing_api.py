@@ -618,3 +618,28 @@ def test_coherence_report_through_http(catalog: FrozenClock, admin: httpx.Client
     )
     audited = _ok(admin.post(f"{API}/pricing/coherence/audit", json={}))
     assert audited["new_findings"] == 0
+
+
+def test_coherence_report_lists_unjustified_first_and_can_be_cut(
+    catalog: FrozenClock, admin: httpx.Client, db: Database
+) -> None:
+    _ok(
+        admin.post(
+            f"{API}/price-overrides", json={"sku": TEE, "amount": 1990, "store": "MI-01", "reason": "Outlet"}
+        ),
+        201,
+    )
+    with db.write() as conn:  # a store price pushed by a till sync, without a reason
+        service.record_store_price_in(conn, RUN42, "MI-01", 4500, "pos_sync")
+
+    everything = _ok(admin.get(f"{API}/pricing/coherence"))
+    unjustified = _ok(admin.get(f"{API}/pricing/coherence", params={"unjustified_only": "true"}))
+    first = _ok(admin.get(f"{API}/pricing/coherence", params={"limit": 1}))
+    refused = admin.get(f"{API}/pricing/coherence", params={"limit": 0})
+
+    assert (everything["total"], everything["unjustified"], everything["truncated"]) == (2, 1, False)
+    assert [(f["sku"], f["justified"]) for f in everything["findings"]] == [(RUN42, False), (TEE, True)]
+    assert [(f["sku"], f["source"]) for f in unjustified["findings"]] == [(RUN42, "pos_sync")]
+    assert unjustified["truncated"] is False
+    assert ([f["sku"] for f in first["findings"]], first["truncated"], first["total"]) == ([RUN42], True, 2)
+    assert refused.status_code == 422

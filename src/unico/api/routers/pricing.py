@@ -8,10 +8,10 @@ import csv
 import io
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import Field
 
 from unico.access.model import Permission
@@ -302,21 +302,35 @@ def get_coupons_csv(code: str, db: DbDep, principal: PrincipalDep, batch: str | 
 # --- coherence --------------------------------------------------------------------------------
 
 
-def _report_doc(report: CoherenceReport) -> dict[str, Any]:
+def _report_doc(
+    report: CoherenceReport, *, unjustified_only: bool = False, limit: int | None = None
+) -> dict[str, Any]:
+    findings = report.unjustified if unjustified_only else report.findings
+    listed = findings if limit is None else findings[:limit]
     return {
         "at": report.at,
         "skus": report.skus,
+        "total": len(report.findings),
         "unjustified": len(report.unjustified),
         "new_findings": report.new_findings,
-        "findings": report.findings,
+        "truncated": len(listed) < len(findings),
+        "findings": listed,
     }
 
 
 @router.get("/pricing/coherence")
-def get_coherence(db: DbDep, principal: PrincipalDep, at: datetime | None = None) -> Response:
+def get_coherence(
+    db: DbDep,
+    principal: PrincipalDep,
+    at: datetime | None = None,
+    unjustified_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> Response:
     """Every SKU whose price or promotions differ between channels or stores at ``at`` (now by
-    default), with the rule behind each difference and whether it is justified. Records nothing."""
-    return _json(_report_doc(service.audit_coherence(db, at, emit=False, principal=principal)))
+    default), with the rule behind each difference and whether it is justified, unjustified first;
+    at most ``limit`` rows (``truncated`` says when more exist). Records nothing."""
+    report = service.audit_coherence(db, at, emit=False, principal=principal)
+    return _json(_report_doc(report, unjustified_only=unjustified_only, limit=limit))
 
 
 @router.post("/pricing/coherence/audit")

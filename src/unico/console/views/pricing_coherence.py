@@ -21,6 +21,9 @@ from unico.pricing import service
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
 FormStr = Annotated[str, Form()]
+# Unjustified differences come first and are always listed; a site-wide promotion restricted to
+# some channels makes every SKU a (justified) difference, so the justified tail is cut here.
+ROW_LIMIT = 300
 
 
 def _report(
@@ -45,6 +48,7 @@ def _report(
         staff,
         status_code=422 if error else 200,
         report=report,
+        row_limit=max(ROW_LIMIT, len(report.unjustified)),
         at=at,
         at_text=local_text(at),
         error=error,
