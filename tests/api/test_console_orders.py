@@ -24,6 +24,7 @@ from unico.fulfillment import etickets, tasks
 from unico.fulfillment.store import fulfillment_tasks
 from unico.orders import service
 from unico.orders.store import orders
+from unico.pricing import service as pricing
 
 
 @pytest.fixture
@@ -260,6 +261,36 @@ def test_endless_aisle_order_to_this_store_and_its_errors(network: Database, pao
     page = paolo.get(placed.headers["location"]).text
     assert "Ordine effettuato." in page and "Consegna in negozio · MI-02" in page
     assert "Preleva e invia al negozio di ritiro" in page
+
+
+def test_an_order_typed_without_a_price_gets_the_list_price_every_channel_gets(
+    network: Database, paolo: httpx.Client
+) -> None:
+    with network.write() as conn:
+        pricing.set_list_prices_in(conn, [("SKU-B", 3990)], "test")
+    form = paolo.get("/console/orders/new").text
+    assert 'placeholder="prezzo di listino"' in form
+    key = re.search(r'name="key" value="([^"]+)"', form)
+    assert key is not None
+
+    placed = paolo.post(
+        "/console/orders/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "key": key.group(1),
+            "mode": "ship_to_store",
+            "sku": ["SKU-B"],
+            "quantity": ["2"],
+            "price": [""],
+            "customer_name": "Luca Bianchi",
+            "customer_email": "luca@example.com",
+        },
+    )
+
+    assert placed.status_code == 303
+    order = service.get_order(network, placed.headers["location"].split("/")[-1].split("?")[0])
+    [ln] = order.lines
+    assert (ln.unit_price, ln.discount, ln.paid, order.total) == (3990, 0, 7980, 7980)
 
 
 def test_reserve_in_store_shows_in_the_list_due_today_then_overdue(

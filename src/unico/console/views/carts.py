@@ -110,16 +110,10 @@ class CheckoutForm(ContactForm):
                     field=f"lines.{i}.method",
                     sku=line.sku,
                 )
-            price = line.unit_price
-            if not price:
+            price: int | None = line.unit_price
+            if not price:  # the cart has no price: the one typed here, else the engine's
                 typed = self.prices.get(line.sku, "").strip()
-                if not typed:
-                    raise ValidationFailed(
-                        f"give the price of {line.sku}",
-                        code="console.price_required",
-                        field=f"lines.{i}.price",
-                    )
-                price = parse_price(typed, currency, f"lines.{i}.price")
+                price = parse_price(typed, currency, f"lines.{i}.price") if typed else None
             method = _MODE_METHOD[mode]
             pickup = self.store if method in (Method.PICKUP, Method.SHIP_TO_STORE) else None
             lines.append(LineRequest(line.sku, line.quantity, price, method, pickup))

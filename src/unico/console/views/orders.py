@@ -113,17 +113,12 @@ class EntryForm(ContactForm):
                 quantity = int(qty)
             except ValueError:
                 raise ValidationFailed(f"'{qty}' is not a quantity", field=f"lines.{i}.quantity") from None
-            if not price.strip():
-                raise ValidationFailed(
-                    f"give the price of {sku.strip()}",
-                    code="console.price_required",
-                    field=f"lines.{i}.price",
-                )
             lines.append(
                 LineRequest(
                     sku.strip(),
                     quantity,
-                    parse_price(price, currency, f"lines.{i}.price"),
+                    # blank: the pricing engine's price, as every channel gets; typed: a manual price
+                    parse_price(price, currency, f"lines.{i}.price") if price.strip() else None,
                     method,
                     None if method is Method.HOME_DELIVERY else self.store,
                 )
