@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from unico.access.model import Permission
 from unico.api.deps import DbDep, PrincipalDep
@@ -18,7 +18,6 @@ from unico.api.schemas import StrictModel
 from unico.loyalty import accounts, history, redemptions, rewards
 from unico.loyalty.model import (
     AccountView,
-    Balance,
     Posting,
     RedemptionRequest,
     RedemptionView,
@@ -81,26 +80,32 @@ class CancelIn(StrictModel):
 # --- responses -----------------------------------------------------------------------------------
 
 
-class BalanceOut(BaseModel):
+class Out(BaseModel):
+    """A response read field by field from the domain's value of the same shape."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BalanceOut(Out):
     available: int
     pending: int
     lifetime_earned: int
     tier: str
 
 
-class CardOut(BaseModel):
+class CardOut(Out):
     card_number: str
     kind: str
     status: str
     created_at: datetime
 
 
-class LegOut(BaseModel):
+class LegOut(Out):
     bucket: str
     points: int
 
 
-class PostingOut(BaseModel):
+class PostingOut(Out):
     txn_id: str
     kind: str
     source_kind: str
@@ -116,7 +121,7 @@ class PostingOut(BaseModel):
     legs: list[LegOut]
 
 
-class RedemptionSummaryOut(BaseModel):
+class RedemptionSummaryOut(Out):
     redemption_id: str
     redemption_ref: str
     reward_code: str
@@ -129,7 +134,7 @@ class RedemptionSummaryOut(BaseModel):
     created_at: datetime
 
 
-class AccountOut(BaseModel):
+class AccountOut(Out):
     account_id: str
     customer_id: str
     digital_card: str
@@ -145,13 +150,13 @@ class AccountOut(BaseModel):
     redemptions: list[RedemptionSummaryOut]
 
 
-class AdjustmentOut(BaseModel):
+class AdjustmentOut(Out):
     txn_id: str | None
     replayed: bool
     account: AccountOut
 
 
-class RewardOut(BaseModel):
+class RewardOut(Out):
     code: str
     name_it: str
     name_en: str
@@ -166,7 +171,7 @@ class RewardOut(BaseModel):
     valid_days: int | None
 
 
-class RedemptionOut(BaseModel):
+class RedemptionOut(Out):
     redemption_id: str
     redemption_ref: str
     account_id: str
@@ -182,98 +187,20 @@ class RedemptionOut(BaseModel):
     replayed: bool
 
 
-def _balance_out(b: Balance) -> BalanceOut:
-    return BalanceOut(
-        available=b.available, pending=b.pending, lifetime_earned=b.lifetime_earned, tier=b.tier
-    )
+def _account_out(view: AccountView) -> AccountOut:
+    return AccountOut.model_validate(view)
 
 
-def _posting_out(p: Posting) -> PostingOut:
-    return PostingOut(
-        txn_id=p.txn_id,
-        kind=p.kind,
-        source_kind=p.source_kind,
-        source_ref=p.source_ref,
-        points=p.points,
-        available_delta=p.available_delta,
-        pending_delta=p.pending_delta,
-        channel=p.channel,
-        store=p.store,
-        actor=p.actor,
-        detail=p.detail,
-        at=p.at,
-        legs=[LegOut(bucket=leg.bucket, points=leg.points) for leg in p.legs],
-    )
+def _posting_out(posting: Posting) -> PostingOut:
+    return PostingOut.model_validate(posting)
 
 
-def _account_out(v: AccountView) -> AccountOut:
-    return AccountOut(
-        account_id=v.account_id,
-        customer_id=v.customer_id,
-        digital_card=v.digital_card,
-        status=v.status,
-        tier=v.tier,
-        available=v.available,
-        pending=v.pending,
-        lifetime_earned=v.lifetime_earned,
-        last_activity_at=v.last_activity_at,
-        created_at=v.created_at,
-        cards=[
-            CardOut(card_number=c.card_number, kind=c.kind, status=c.status, created_at=c.created_at)
-            for c in v.cards
-        ],
-        ledger=[_posting_out(p) for p in v.ledger],
-        redemptions=[
-            RedemptionSummaryOut(
-                redemption_id=r.redemption_id,
-                redemption_ref=r.redemption_ref,
-                reward_code=r.reward_code,
-                points=r.points,
-                value_minor=r.value_minor,
-                voucher_code=r.voucher_code,
-                channel=r.channel,
-                store=r.store,
-                status=r.status,
-                created_at=r.created_at,
-            )
-            for r in v.redemptions
-        ],
-    )
+def _reward_out(reward: Reward) -> RewardOut:
+    return RewardOut.model_validate(reward)
 
 
-def _reward_out(r: Reward) -> RewardOut:
-    return RewardOut(
-        code=r.code,
-        name_it=r.name_it,
-        name_en=r.name_en,
-        kind=r.kind,
-        promotion_code=r.promotion_code,
-        cost_points=r.cost_points,
-        value_minor=r.value_minor,
-        rate_minor_per_point=r.rate_minor_per_point,
-        min_points=r.min_points,
-        step_points=r.step_points,
-        status=r.status,
-        valid_days=r.valid_days,
-    )
-
-
-def _redemption_out(v: RedemptionView) -> RedemptionOut:
-    return RedemptionOut(
-        redemption_id=v.redemption_id,
-        redemption_ref=v.redemption_ref,
-        account_id=v.account_id,
-        reward_code=v.reward_code,
-        points=v.points,
-        value_minor=v.value_minor,
-        voucher_code=v.voucher_code,
-        channel=v.channel,
-        store=v.store,
-        status=v.status,
-        balance=_balance_out(v.balance),
-        created_at=v.created_at,
-        replayed=v.replayed,
-    )
+def _redemption_out(view: RedemptionView) -> RedemptionOut:
+    return RedemptionOut.model_validate(view)
 
 
 def _reward(body: RewardIn) -> Reward:
