@@ -5,7 +5,7 @@ Every function takes the caller's connection, so a use case stays one unit of wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from unico.catalog import search
 from unico.catalog.categories import CategoryRow, category_path, descendant_ids, path_names
 from unico.catalog.model import Brand, ProductDetail, ProductSummary, SearchPage, Variant, VariantDetail
 from unico.catalog.store import brands, categories, products, variants
+from unico.core.db import among
 
 
 def category_rows(conn: Connection) -> list[CategoryRow]:
@@ -31,6 +32,49 @@ def category_rows(conn: Connection) -> list[CategoryRow]:
         )
     )
     return [CategoryRow(**row._asdict()) for row in rows]
+
+
+def category_codes_in(conn: Connection, category_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+    """Each category id -> its code and its ancestors' codes (what promotions and earning rules
+    match a product on). Reads only the categories on those paths, one query per tree level."""
+    leaves = set(category_ids)
+    parent: dict[int, int | None] = {}
+    code: dict[int, str] = {}
+    wanted = set(leaves)
+    while wanted:
+        found = conn.execute(
+            select(categories.c.id, categories.c.code, categories.c.parent_id).where(
+                among(conn, categories.c.id, sorted(wanted))
+            )
+        ).all()
+        wanted = set()
+        for cid, ccode, pid in found:
+            code[cid], parent[cid] = ccode, pid
+            if pid is not None and pid not in code:
+                wanted.add(pid)
+    chains: dict[int, frozenset[str]] = {}
+    for leaf in leaves:
+        names: list[str] = []
+        current: int | None = leaf
+        while current is not None and current in code and len(names) < 50:  # 50: a corrupt cycle
+            names.append(code[current])
+            current = parent[current]
+        chains[leaf] = frozenset(names)
+    return chains
+
+
+def sku_category_codes_in(conn: Connection, skus: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each known SKU's category codes, ancestors included (unknown SKUs are absent)."""
+    wanted = sorted(set(skus))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(variants.c.sku, products.c.category_id)
+        .select_from(variants.join(products, variants.c.product_id == products.c.id))
+        .where(among(conn, variants.c.sku, wanted))
+    ).all()
+    chains = category_codes_in(conn, {r.category_id for r in rows if r.category_id is not None})
+    return {str(r.sku): chains.get(r.category_id, frozenset()) for r in rows}
 
 
 def id_by_code(conn: Connection, table: Any, code: str) -> int | None:

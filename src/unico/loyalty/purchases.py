@@ -12,16 +12,15 @@ may already have spent them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from unico.catalog.store import categories, products, variants
+from unico.catalog.queries import sku_category_codes_in
 from unico.core import clock
-from unico.core.db import among
 from unico.core.events import DomainEvent, record_event
 from unico.fulfillment.returns_store import return_lines, returns
 from unico.loyalty.accounts import membership
@@ -42,32 +41,6 @@ def member_account_in(conn: Connection, customer_id: str | None) -> str | None:
     when the customer is not a member (or unknown)."""
     found = membership(conn, customer_id)  # follows merges both ways
     return None if found is None else found.account_id
-
-
-def categories_of_skus_in(conn: Connection, skus: Iterable[str]) -> dict[str, frozenset[str]]:
-    """Each known SKU's category codes, ancestors included (unknown SKUs are absent)."""
-    wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(variants.c.sku, products.c.category_id)
-        .select_from(variants.join(products, variants.c.product_id == products.c.id))
-        .where(among(conn, variants.c.sku, wanted))
-    ).all()
-    tree = {
-        int(r.id): (r.code, r.parent_id)
-        for r in conn.execute(select(categories.c.id, categories.c.code, categories.c.parent_id))
-    }
-    found: dict[str, frozenset[str]] = {}
-    for sku, category_id in rows:
-        codes: set[str] = set()
-        current = category_id
-        while current is not None and current in tree and tree[current][0] not in codes:
-            code, parent = tree[current]
-            codes.add(code)
-            current = parent
-        found[str(sku)] = frozenset(codes)
-    return found
 
 
 def earn_for_purchase_in(
@@ -203,7 +176,7 @@ def earn_for_order_in(
     returned_units: dict[int, int] = {}
     for b in back:
         returned_units[int(b.order_line_id)] = returned_units.get(int(b.order_line_id), 0) + int(b.quantity)
-    cats = categories_of_skus_in(conn, [r.sku for r in rows])
+    cats = sku_category_codes_in(conn, [r.sku for r in rows])
     lines = []
     for r in rows:
         kept = int(r.quantity) - int(r.quantity_cancelled) - returned_units.get(int(r.id), 0)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from unico.access.model import Permission, Principal
+from unico.catalog.queries import sku_category_codes_in
 from unico.core import clock
 from unico.core.clock import as_utc
 from unico.core.db import Database
@@ -32,7 +33,7 @@ from unico.loyalty.accounts import account_by_card_in, normalise_card, store_of
 from unico.loyalty.earning import PurchaseLine
 from unico.loyalty.model import Source
 from unico.loyalty.program_store import loyalty_earnings
-from unico.loyalty.purchases import categories_of_skus_in, earn_for_purchase_in, member_account_in, reverse_in
+from unico.loyalty.purchases import earn_for_purchase_in, member_account_in, reverse_in
 from unico.loyalty.store import loyalty_accounts, loyalty_transactions
 
 MAX_LINES = 500
@@ -167,7 +168,7 @@ def record_receipts_in(
     for receipt in receipts:
         if receipt.store not in known:
             raise NotFound(f"no store {receipt.store}", code="loyalty.unknown_store", store=receipt.store)
-    cats = categories_of_skus_in(conn, [line.sku for r in receipts for line in r.lines])
+    cats = sku_category_codes_in(conn, [line.sku for r in receipts for line in r.lines])
     for receipt in receipts:
         for line in receipt.lines:
             if line.sku not in cats:

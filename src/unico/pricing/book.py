@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from unico.catalog.store import brands, categories, products, variants
+from unico.catalog.queries import category_codes_in
+from unico.catalog.store import brands, products, variants
 from unico.core.db import among
 from unico.core.errors import ValidationFailed
 from unico.pricing.model import DEFAULT_VAT_RATE_BP, ListPrice, PriceBook, PriceOverride, Promotion
@@ -18,33 +19,6 @@ from unico.pricing.promotions import live_promotions_in
 from unico.pricing.store import list_prices, price_overrides, promotion_redemptions, promotions, vat_rates
 
 CHUNK = 5000  # SKUs per query (SQLite caps the parameters of one statement)
-
-
-def _category_chains(conn: Connection, leaf_ids: set[int]) -> dict[int, frozenset[str]]:
-    """Category id -> its code and its ancestors' codes."""
-    parent: dict[int, int | None] = {}
-    code: dict[int, str] = {}
-    wanted = set(leaf_ids)
-    while wanted:
-        found = conn.execute(
-            select(categories.c.id, categories.c.code, categories.c.parent_id).where(
-                among(conn, categories.c.id, sorted(wanted))
-            )
-        ).all()
-        wanted = set()
-        for cid, ccode, pid in found:
-            code[cid], parent[cid] = ccode, pid
-            if pid is not None and pid not in code:
-                wanted.add(pid)
-    chains: dict[int, frozenset[str]] = {}
-    for leaf in leaf_ids:
-        names: list[str] = []
-        current: int | None = leaf
-        while current is not None and current in code and len(names) < 50:
-            names.append(code[current])
-            current = parent[current]
-        chains[leaf] = frozenset(names)
-    return chains
 
 
 def list_prices_in(conn: Connection, skus: Iterable[str]) -> dict[str, ListPrice]:
@@ -72,7 +46,7 @@ def _list_prices_chunk(conn: Connection, wanted: list[str]) -> dict[str, ListPri
         .outerjoin(vat_rates, vat_rates.c.product_code == products.c.code)
         .where(among(conn, list_prices.c.sku, wanted))
     ).all()
-    chains = _category_chains(conn, {r.category_id for r in rows if r.category_id is not None})
+    chains = category_codes_in(conn, {r.category_id for r in rows if r.category_id is not None})
     return {
         r.sku: ListPrice(
             sku=r.sku,
