@@ -8,7 +8,6 @@ checkout types it.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import select
@@ -20,7 +19,6 @@ from unico.pricing.model import Promotion, PromotionKind, Stacking
 from unico.pricing.store import promotions
 
 PROMOTION_CODE = "LOYALTY-VOUCHER"
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the till
 
 VOUCHER_PROMOTION = Promotion(
     code=PROMOTION_CODE,
@@ -52,10 +50,6 @@ def require_promotion_in(conn: Connection, code: str) -> None:
         raise NotFound(f"no promotion {code}", code="pricing.unknown_promotion", promotion_code=code)
 
 
-def new_voucher_code() -> str:
-    return "LV-" + "".join(secrets.choice(_ALPHABET) for _ in range(10))
-
-
 def issue_voucher_in(
     conn: Connection, promotion_code: str, *, value_minor: int, customer_id: str, valid_to: datetime | None
 ) -> str:
@@ -64,7 +58,7 @@ def issue_voucher_in(
     return pricing.create_coupon_in(
         conn,
         promotion_code,
-        new_voucher_code(),
+        pricing.random_code("LV"),  # no 0/O or 1/I: read aloud at the till
         value_minor=value_minor,
         customer_id=customer_id,
         max_redemptions=1,

@@ -12,6 +12,7 @@ from unico.pricing.coupons import (
     export_coupons,
     generate_coupons,
     list_coupon_batches,
+    random_code,
     void_coupon_in,
 )
 from unico.pricing.prices import (
@@ -56,6 +57,7 @@ __all__ = [
     "preview_promotion",
     "quote",
     "quote_in",
+    "random_code",
     "record_redemptions_in",
     "record_store_price_in",
     "set_list_price",
