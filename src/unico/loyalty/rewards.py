@@ -128,6 +128,20 @@ def redemption_value(reward: Reward, points: int | None) -> tuple[int, int]:
     return points, points * int(reward.rate_minor_per_point or 0)
 
 
+def best_redemption(reward: Reward, available: int) -> int | None:
+    """The most ``available`` points can get of ``reward`` (its value in minor units): a
+    voucher's value if its cost is covered, for a points discount the largest multiple of its
+    step (at least its minimum); None when the balance cannot pay for it."""
+    if reward.kind is RewardKind.VOUCHER:
+        return int(reward.value_minor or 0) if (reward.cost_points or 0) <= available else None
+    step = reward.step_points or 1
+    try:
+        _points, value = redemption_value(reward, available - available % step)
+    except ValidationFailed:
+        return None
+    return value
+
+
 def _reward(row: Row) -> Reward:
     return Reward(
         code=row.code,

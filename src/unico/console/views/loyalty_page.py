@@ -23,7 +23,7 @@ from unico.core.errors import ValidationFailed
 from unico.customers import service as customers
 from unico.customers.profiles import display_name
 from unico.loyalty import accounts, maturity, rewards, tiers
-from unico.loyalty.model import Posting, RedemptionView, Reward, RewardKind
+from unico.loyalty.model import Posting, RedemptionView, Reward
 from unico.orders.network import DEFAULT_TIMEZONE
 
 LEDGER_PAGE = 20
@@ -100,22 +100,11 @@ def parse_points(text: str, *, required: bool) -> int | None:
 
 
 def reward_rows(catalog: list[Reward], available: int) -> list[RewardRow]:
-    """The catalog with what ``available`` points can buy: a voucher's cost, or for a points
-    discount the largest amount in steps of its step (at least its minimum)."""
+    """The catalog with what ``available`` points can buy of each reward."""
     rows = []
     for reward in catalog:
-        if reward.kind is RewardKind.VOUCHER:
-            cost = reward.cost_points or 0
-            rows.append(RewardRow(reward, cost <= available, reward.value_minor or 0))
-            continue
-        step = reward.step_points or 1
-        spendable = available - available % step
-        try:
-            _points, value = rewards.redemption_value(reward, spendable)
-        except ValidationFailed:
-            rows.append(RewardRow(reward, False, 0))
-        else:
-            rows.append(RewardRow(reward, True, value))
+        best = rewards.best_redemption(reward, available)
+        rows.append(RewardRow(reward, best is not None, best or 0))
     return rows
 
 
